@@ -1,0 +1,199 @@
+//! Core IR: the small language every surface form lowers to.
+//!
+//! One [`CoreItem`] per top-level item. Variables are numbered per item
+//! ([`VarId`] indexes [`CoreItem::vars`]), globals are resolved to the
+//! module that defines them, and primitives are named by [`PrimId`]. Named
+//! `let`s (and `do`) whose name is only called in tail position become
+//! [`ExprKind::Loop`]/[`ExprKind::Recur`], so later stages see real loops.
+//! Spans are relative to the item's start (see `items`).
+
+use fluent_syntax::{Datum, Span};
+use fluent_vm::bytecode::GlobalName;
+use fluent_vm::primitives::PrimId;
+use std::sync::Arc;
+
+/// A local variable of an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub u32);
+
+/// A loop of an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoopId(pub u32);
+
+/// What is known of a variable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct VarInfo {
+    pub name: Arc<str>,
+    pub span: Span,
+}
+
+/// A lowered top-level item.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CoreItem {
+    pub kind: ItemKind,
+    pub vars: Vec<VarInfo>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    /// `(define name value)` at module level.
+    Define { name: GlobalName, value: Expr },
+    /// An expression evaluated for its effects when the module starts.
+    Expr(Expr),
+}
+
+/// A literal value.
+#[derive(Clone, Debug)]
+pub enum Lit {
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+    Char(char),
+    Bool(bool),
+    Nil,
+    Unspecified,
+    Symbol(Arc<str>),
+    Keyword(Arc<str>),
+    /// Quoted structure: a list, dotted list or vector.
+    Quote(Arc<Datum>),
+}
+
+impl PartialEq for Lit {
+    fn eq(&self, other: &Self) -> bool {
+        use Lit::*;
+        match (self, other) {
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a.to_bits() == b.to_bits(),
+            (Str(a), Str(b)) | (Symbol(a), Symbol(b)) | (Keyword(a), Keyword(b)) => a == b,
+            (Char(a), Char(b)) => a == b,
+            (Bool(a), Bool(b)) => a == b,
+            (Nil, Nil) | (Unspecified, Unspecified) => true,
+            (Quote(a), Quote(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Lit {}
+
+impl std::hash::Hash for Lit {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match self {
+            Lit::Int(i) => i.hash(h),
+            Lit::Float(x) => x.to_bits().hash(h),
+            Lit::Str(s) | Lit::Symbol(s) | Lit::Keyword(s) => s.hash(h),
+            Lit::Char(c) => c.hash(h),
+            Lit::Bool(b) => b.hash(h),
+            Lit::Quote(d) => d.hash(h),
+            Lit::Nil | Lit::Unspecified => {}
+        }
+    }
+}
+
+/// An expression with its span.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ExprKind {
+    Lit(Lit),
+    Local(VarId),
+    Global(GlobalName),
+    /// A primitive procedure as a value.
+    Prim(PrimId),
+    SetLocal(VarId, Box<Expr>),
+    SetGlobal(GlobalName, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// Evaluate in order; the value of the last. Never empty.
+    Seq(Vec<Expr>),
+    /// Parallel binding (`let`).
+    Let(Vec<(VarId, Expr)>, Box<Expr>),
+    /// Sequential recursive binding (`letrec*`, internal defines).
+    Letrec(Vec<(VarId, Expr)>, Box<Expr>),
+    Lambda(Arc<Lambda>),
+    Call(Box<Expr>, Vec<Expr>),
+    PrimCall(PrimId, Vec<Expr>),
+    /// A loop: bind `vars` to their initial values, then run `body`,
+    /// where `Recur` (always in tail position of the body) rebinds and
+    /// jumps back.
+    Loop(LoopId, Vec<(VarId, Expr)>, Box<Expr>),
+    Recur(LoopId, Vec<Expr>),
+    /// Try the clauses in order; no match raises an error naming the value.
+    Match(Box<Expr>, Vec<Clause>),
+    /// `(try body (catch var handler))`.
+    Try(Box<Expr>, VarId, Box<Expr>),
+    /// Build a tagged value: `(Some x)`.
+    Tagged(Arc<str>, Vec<Expr>),
+}
+
+/// A function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Lambda {
+    pub name: Option<Arc<str>>,
+    pub params: Vec<VarId>,
+    pub rest: Option<VarId>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+/// A `match` clause.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Clause {
+    pub pat: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Expr,
+    pub span: Span,
+}
+
+/// A `match` pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Pattern {
+    /// `_`
+    Wild,
+    /// A variable: matches anything and binds it.
+    Bind(VarId),
+    /// A literal, compared with `equal?`.
+    Lit(Lit),
+    /// The empty list.
+    Nil,
+    /// A pair: `(Cons h t)`, `(a . rest)`, and the cells of list patterns.
+    Pair(Box<Pattern>, Box<Pattern>),
+    /// A vector of exactly this many elements.
+    Vector(Vec<Pattern>),
+    /// A tagged value with this tag and exactly this many fields.
+    Tagged(Arc<str>, Vec<Pattern>),
+    /// The first alternative that matches; all bind the same variables.
+    Or(Vec<Pattern>),
+    /// `(as name p)`: bind the whole value and match `p`.
+    As(VarId, Box<Pattern>),
+    /// `(? pred p)`: `(pred v)` must be true, then `p` must match.
+    Pred(Box<Expr>, Box<Pattern>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+
+    pub fn lit(l: Lit, span: Span) -> Expr {
+        Expr::new(ExprKind::Lit(l), span)
+    }
+
+    pub fn unspecified(span: Span) -> Expr {
+        Expr::lit(Lit::Unspecified, span)
+    }
+
+    /// `Seq` of `es`, or the single expression.
+    pub fn seq(mut es: Vec<Expr>, span: Span) -> Expr {
+        match es.len() {
+            0 => Expr::unspecified(span),
+            1 => es.pop().expect("one"),
+            _ => Expr::new(ExprKind::Seq(es), span),
+        }
+    }
+}

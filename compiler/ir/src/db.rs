@@ -1,0 +1,69 @@
+//! The salsa database interface, its inputs, and diagnostics.
+
+use fluent_syntax::Span;
+use std::sync::Arc;
+
+/// The database every compiler stage takes first.
+#[salsa::db]
+pub trait Db: salsa::Database {
+    /// The prelude module (higher-order list procedures written in Fluent),
+    /// visible to every module.
+    fn prelude(&self) -> SourceFile;
+}
+
+/// A source file: the unit of input. Its module name is derived from its
+/// path (or its `module` form).
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(ref)]
+    pub path: Arc<str>,
+    #[returns(ref)]
+    pub text: Arc<str>,
+}
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem in a program, with a stable code and the span it is about.
+/// Accumulated by the queries that find it; rendered in one place (the
+/// driver).
+#[salsa::accumulator]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, `E0001`...
+    pub code: &'static str,
+    pub message: String,
+    pub file: SourceFile,
+    /// Absolute span in `file`.
+    pub span: Span,
+    /// Secondary notes, each with a span in `file`.
+    pub notes: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        code: &'static str,
+        file: SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            file,
+            span,
+            notes: vec![],
+        }
+    }
+
+    pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Self {
+        self.notes.push((span, note.into()));
+        self
+    }
+}

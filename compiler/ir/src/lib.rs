@@ -1,0 +1,12 @@
+//! The front half of the Fluent compiler: the salsa database interface and
+//! inputs, items, Core IR, and lowering from syntax to Core.
+
+pub mod core;
+pub mod db;
+pub mod items;
+pub mod lower;
+pub mod pretty;
+
+pub use db::{Db, Diagnostic, Severity, SourceFile};
+pub use items::{Item, ItemKey, file_items, module_env, parse_file};
+pub use lower::{ItemError, Lowered, lower_item};

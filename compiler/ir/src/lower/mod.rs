@@ -1,0 +1,337 @@
+//! Lowering: spanned S-expressions to Core IR, one item at a time.
+//!
+//! Names resolve innermost first: local variables and loop labels, then the
+//! module's own top-level definitions, then the prelude, then primitives.
+//! A name found nowhere becomes a reference to a global of this module that
+//! is never defined, so using it at run time is "unbound variable" at the
+//! use's location (as in Scheme, an unused reference is not an error).
+//!
+//! Malformed forms are reported (code, message, item-relative span) and
+//! lowering goes on, so one run reports every error of an item.
+
+mod body;
+mod forms;
+mod pattern;
+mod quasi;
+
+use crate::core::*;
+use crate::db::Db;
+use crate::items::{Item, ItemKey, ModuleEnv, defined_name, module_env};
+use fluent_syntax::{Datum, DatumKind, Span};
+use fluent_vm::bytecode::GlobalName;
+use fluent_vm::primitives::{self, PrimId};
+use std::sync::Arc;
+
+/// A problem found while lowering an item; the span is item-relative.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ItemError {
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+}
+
+/// The result of lowering an item: the Core, unless it had errors.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Lowered {
+    pub core: Option<Arc<CoreItem>>,
+    pub errors: Vec<ItemError>,
+}
+
+/// Lowers one item to Core.
+#[salsa::tracked(returns(ref))]
+pub fn lower_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Lowered {
+    let file = item.file(db);
+    let env = module_env(db, file);
+    let prelude = db.prelude();
+    let prelude_env = (prelude != file).then(|| module_env(db, prelude));
+    let mut l = Lowerer::new(env, prelude_env);
+    let syntax = item.syntax(db).clone();
+    let kind = match item.key(db) {
+        ItemKey::Define(name) => {
+            let value = l.lower_top_define(&syntax);
+            ItemKind::Define {
+                name: GlobalName {
+                    module: env.module.clone(),
+                    name: name.clone(),
+                },
+                value,
+            }
+        }
+        ItemKey::Form(_) => ItemKind::Expr(l.lower_toplevel_form(&syntax)),
+    };
+    let errors = std::mem::take(&mut l.errors);
+    let core = errors.is_empty().then(|| {
+        Arc::new(CoreItem {
+            kind,
+            vars: l.vars,
+            span: syntax.span,
+        })
+    });
+    Lowered { core, errors }
+}
+
+/// What a local name is bound to.
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    Var(VarId),
+    /// The name of a named `let` being lowered as a loop.
+    Loop(LoopId),
+}
+
+struct LoopState {
+    id: LoopId,
+    /// Set when the name is used other than as a tail call.
+    escaped: bool,
+}
+
+/// What a global name refers to.
+enum Resolved {
+    Global(GlobalName),
+    Prim(PrimId),
+    /// Defined nowhere: a global of this module that stays undefined.
+    Unbound(GlobalName),
+}
+
+pub(crate) struct Lowerer<'a> {
+    env: &'a ModuleEnv,
+    prelude: Option<&'a ModuleEnv>,
+    vars: Vec<VarInfo>,
+    /// Local bindings, innermost last.
+    scope: Vec<(Arc<str>, Binding)>,
+    loops: Vec<LoopState>,
+    next_loop: u32,
+    errors: Vec<ItemError>,
+}
+
+/// Forms with their own lowering, unless a local binding shadows them.
+const SPECIAL_FORMS: &[&str] = &[
+    "quote",
+    "quasiquote",
+    "unquote",
+    "unquote-splicing",
+    "lambda",
+    "define",
+    "set!",
+    "if",
+    "cond",
+    "case",
+    "when",
+    "unless",
+    "and",
+    "or",
+    "begin",
+    "let",
+    "let*",
+    "letrec",
+    "letrec*",
+    "do",
+    "match",
+    "try",
+    "catch",
+    "module",
+    "import",
+    "export",
+    "declare",
+    "effect",
+    "handler",
+];
+
+impl<'a> Lowerer<'a> {
+    fn new(env: &'a ModuleEnv, prelude: Option<&'a ModuleEnv>) -> Self {
+        Lowerer {
+            env,
+            prelude,
+            vars: vec![],
+            scope: vec![],
+            loops: vec![],
+            next_loop: 0,
+            errors: vec![],
+        }
+    }
+
+    fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Expr {
+        self.errors.push(ItemError {
+            code,
+            message: message.into(),
+            span,
+        });
+        Expr::unspecified(span)
+    }
+
+    /// "malformed `if`: expected (if test then [else])".
+    fn malformed(&mut self, form: &str, usage: &str, span: Span) -> Expr {
+        self.error(
+            "E0101",
+            span,
+            format!("malformed `{form}`: expected {usage}"),
+        )
+    }
+
+    fn new_var(&mut self, name: &Arc<str>, span: Span) -> VarId {
+        let v = VarId(self.vars.len() as u32);
+        self.vars.push(VarInfo {
+            name: name.clone(),
+            span,
+        });
+        v
+    }
+
+    /// Binds `name` to a fresh variable in the current scope.
+    fn bind(&mut self, name: &Arc<str>, span: Span) -> VarId {
+        let v = self.new_var(name, span);
+        self.scope.push((name.clone(), Binding::Var(v)));
+        v
+    }
+
+    fn lookup_local(&self, name: &str) -> Option<Binding> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, b)| *b)
+    }
+
+    fn resolve_global(&self, name: &Arc<str>) -> Resolved {
+        if self.env.defined.contains(name) {
+            return Resolved::Global(GlobalName {
+                module: self.env.module.clone(),
+                name: name.clone(),
+            });
+        }
+        if let Some(p) = self.prelude.filter(|p| p.defined.contains(name)) {
+            return Resolved::Global(GlobalName {
+                module: p.module.clone(),
+                name: name.clone(),
+            });
+        }
+        if let Some(id) = primitives::lookup(name) {
+            return Resolved::Prim(id);
+        }
+        Resolved::Unbound(GlobalName {
+            module: self.env.module.clone(),
+            name: name.clone(),
+        })
+    }
+
+    /// Whether `(name ...)` is a special form here.
+    fn is_special(&self, name: &str) -> bool {
+        SPECIAL_FORMS.contains(&name)
+            && self.lookup_local(name).is_none()
+            && !self.env.defined.contains(name)
+    }
+
+    /// Marks the loop `id` as used other than as a tail call.
+    fn escape(&mut self, id: LoopId) {
+        if let Some(l) = self.loops.iter_mut().find(|l| l.id == id) {
+            l.escaped = true;
+        }
+    }
+
+    /// `tl` counts the innermost loops for which this position is a tail
+    /// position (0: none); a call of a loop's name is a `Recur` only there.
+    pub(crate) fn lower_expr(&mut self, d: &Datum, tl: usize) -> Expr {
+        let span = d.span;
+        match &d.kind {
+            DatumKind::Int(i) => Expr::lit(Lit::Int(*i), span),
+            DatumKind::Float(x) => Expr::lit(Lit::Float(*x), span),
+            DatumKind::Str(s) => Expr::lit(Lit::Str(s.clone()), span),
+            DatumKind::Char(c) => Expr::lit(Lit::Char(*c), span),
+            DatumKind::Bool(b) => Expr::lit(Lit::Bool(*b), span),
+            DatumKind::Keyword(k) => Expr::lit(Lit::Keyword(k.clone()), span),
+            DatumKind::Vector(_) => Expr::lit(Lit::Quote(Arc::new(d.clone())), span),
+            DatumKind::Symbol(s) => self.lower_ref(s, span),
+            DatumKind::List(xs) if xs.is_empty() => Expr::lit(Lit::Nil, span),
+            DatumKind::List(xs) => self.lower_list(xs, span, tl),
+            DatumKind::Bracket(xs) => {
+                let args = xs.iter().map(|x| self.lower_expr(x, 0)).collect();
+                let list = primitives::lookup("list").expect("list primitive");
+                Expr::new(ExprKind::PrimCall(list, args), span)
+            }
+            DatumKind::Dotted(..) => {
+                self.error("E0102", span, "a dotted list is not an expression")
+            }
+        }
+    }
+
+    fn lower_ref(&mut self, name: &Arc<str>, span: Span) -> Expr {
+        match self.lookup_local(name) {
+            Some(Binding::Var(v)) => Expr::new(ExprKind::Local(v), span),
+            Some(Binding::Loop(id)) => {
+                self.escape(id);
+                Expr::unspecified(span)
+            }
+            None => match self.resolve_global(name) {
+                Resolved::Global(g) | Resolved::Unbound(g) => Expr::new(ExprKind::Global(g), span),
+                Resolved::Prim(p) => Expr::new(ExprKind::Prim(p), span),
+            },
+        }
+    }
+
+    fn lower_list(&mut self, xs: &[Datum], span: Span, tl: usize) -> Expr {
+        let head = &xs[0];
+        if let Some(name) = head.as_symbol() {
+            if self.is_special(name) {
+                return self.lower_special(name, xs, span, tl);
+            }
+            let args = &xs[1..];
+            match self.lookup_local(name) {
+                Some(Binding::Loop(id)) => {
+                    let depth = self.loops.iter().rev().position(|l| l.id == id);
+                    let args = args.iter().map(|x| self.lower_expr(x, 0)).collect();
+                    if depth.is_some_and(|d| d < tl) {
+                        return Expr::new(ExprKind::Recur(id, args), span);
+                    }
+                    self.escape(id);
+                    return Expr::unspecified(span);
+                }
+                Some(Binding::Var(_)) => {}
+                None => {
+                    let name: Arc<str> = name.into();
+                    match self.resolve_global(&name) {
+                        Resolved::Prim(p) => {
+                            let args = args.iter().map(|x| self.lower_expr(x, 0)).collect();
+                            return Expr::new(ExprKind::PrimCall(p, args), span);
+                        }
+                        Resolved::Unbound(_) if name.starts_with(|c: char| c.is_uppercase()) => {
+                            let args = args.iter().map(|x| self.lower_expr(x, 0)).collect();
+                            return Expr::new(ExprKind::Tagged(name, args), span);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let f = self.lower_expr(head, 0);
+        let args = xs[1..].iter().map(|x| self.lower_expr(x, 0)).collect();
+        Expr::new(ExprKind::Call(Box::new(f), args), span)
+    }
+
+    /// A top-level form that is not a `define`.
+    fn lower_toplevel_form(&mut self, d: &Datum) -> Expr {
+        if let Some(xs) = d.as_list()
+            && let Some(head) = xs.first().and_then(Datum::as_symbol)
+            && matches!(head, "module" | "import" | "export" | "declare")
+            && self.is_special(head)
+        {
+            return self.error(
+                        "E0190",
+                        d.span,
+                        format!("`{head}` is not supported yet: module trees and declarations come with the linker"),
+                    );
+        }
+        self.lower_expr(d, 0)
+    }
+
+    /// The value of a top-level `(define ...)`.
+    fn lower_top_define(&mut self, d: &Datum) -> Expr {
+        match self.parse_define(d) {
+            Some((name, _, value)) => self.lower_define_value(&name, value),
+            None => Expr::unspecified(d.span),
+        }
+    }
+}
+
+/// Whether a body form is a definition (for internal defines).
+fn is_define(d: &Datum) -> bool {
+    d.is_form("define") && defined_name(d).is_some()
+}

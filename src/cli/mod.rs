@@ -1,0 +1,168 @@
+//! Command-line parsing and the subcommands.
+//!
+//! Every subcommand runs on a thread with a large stack: the compiler walks
+//! syntax recursively (nesting is bounded by the reader), and the VM's own
+//! stack lives on the heap, so this is the only native recursion there is.
+
+mod repl;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fluent_driver::emit::{EmitKind, emit};
+use fluent_driver::{Failure, run_source};
+use fluent_vm::VmConfig;
+use fluent_vm::runtime::Output;
+use std::path::PathBuf;
+
+/// Fluent: an effect-aware, whole-program optimizing compiler and JIT VM
+/// for a Lisp.
+#[derive(Parser)]
+#[command(name = "fluent", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options that shape how a program runs.
+#[derive(clap::Args, Clone)]
+struct RunFlags {
+    /// Frames deeper than this stop the program with "stack overflow".
+    #[arg(long, value_name = "N", default_value_t = VmConfig::default().max_depth)]
+    max_depth: usize,
+}
+
+impl RunFlags {
+    fn vm_config(&self) -> VmConfig {
+        VmConfig {
+            max_depth: self.max_depth,
+            ..VmConfig::default()
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile and run a program.
+    Run {
+        /// The program's main file (`.fl` or `.ai`).
+        file: PathBuf,
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Start an interactive session (line editing and history).
+    Repl {
+        #[command(flatten)]
+        flags: RunFlags,
+    },
+    /// Print an intermediate form of a program.
+    Emit {
+        file: PathBuf,
+        /// Which form to print.
+        #[arg(long, value_enum)]
+        emit: EmitArg,
+        /// Only this function (or, for core, this definition).
+        #[arg(long, value_name = "NAME")]
+        function: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EmitArg {
+    /// Core IR, per top-level item.
+    Core,
+    /// Bytecode, per function.
+    Bytecode,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new()
+        .name("fluent".into())
+        .stack_size(512 << 20)
+        .spawn(move || run_command(cli.command));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("error: internal compiler error (a bug in Fluent; please report it)");
+            101
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the compiler thread: {e}");
+            1
+        }
+    }
+}
+
+fn run_command(cmd: Command) -> i32 {
+    match cmd {
+        Command::Run { file, flags } => {
+            let Some(text) = read_source(&file) else {
+                return 1;
+            };
+            let path = file.display().to_string();
+            report(run_source(
+                &path,
+                &text,
+                flags.vm_config(),
+                Output::stdout(),
+            ))
+        }
+        Command::Repl { flags } => repl::run(flags.vm_config()),
+        Command::Emit {
+            file,
+            emit: kind,
+            function,
+        } => {
+            let Some(text) = read_source(&file) else {
+                return 1;
+            };
+            let kind = match kind {
+                EmitArg::Core => EmitKind::Core,
+                EmitArg::Bytecode => EmitKind::Bytecode,
+            };
+            match emit(
+                &file.display().to_string(),
+                &text,
+                kind,
+                function.as_deref(),
+            ) {
+                Ok(s) => {
+                    print!("{s}");
+                    0
+                }
+                Err(f) => report(Err(f)),
+            }
+        }
+    }
+}
+
+fn read_source(file: &PathBuf) -> Option<String> {
+    match std::fs::read(file) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!(
+                    "error: {} is not valid UTF-8 (byte {})",
+                    file.display(),
+                    e.utf8_error().valid_up_to()
+                );
+                None
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            None
+        }
+    }
+}
+
+/// Prints a failure to stderr; the exit code.
+fn report(r: Result<(), Failure>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(f) => {
+            eprint!("{f}");
+            1
+        }
+    }
+}

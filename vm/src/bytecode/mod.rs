@@ -1,0 +1,118 @@
+//! Compiled functions ([`Proto`]), their constants, and the per-definition
+//! [`Unit`] the code generator produces.
+//!
+//! A unit is position independent: `MakeClosure` names protos of the same
+//! unit and `GetGlobal`/`SetGlobal`/`DefGlobal` name entries of the unit's
+//! global table; spans are relative to the start of the definition. The
+//! linker rewrites all three when it places units into an [`crate::image::Image`],
+//! so the code generator's output for a definition does not change when
+//! another definition does.
+
+mod disasm;
+mod opcodes;
+
+pub use disasm::disassemble;
+pub use opcodes::{Imm, Op, Reg};
+
+use fluent_syntax::{Datum, Span};
+use std::sync::Arc;
+
+/// How many arguments a function takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Arity {
+    pub required: u16,
+    /// Extra arguments are collected into a list in register `required`.
+    pub rest: bool,
+}
+
+/// Where a closure's capture comes from in the frame that creates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaptureSrc {
+    Local(Reg),
+    Upval(u16),
+}
+
+/// A constant. Materialised into a heap value when the image is loaded.
+#[derive(Clone, Debug)]
+pub enum Const {
+    Int(i64),
+    Float(f64),
+    Str(Arc<str>),
+    Symbol(Arc<str>),
+    Keyword(Arc<str>),
+    Char(char),
+    /// Quoted structure (a list, vector, ...), built once at load time.
+    Datum(Arc<Datum>),
+    /// A tag and arity for `MakeTagged` and `TagIs`.
+    Tag {
+        name: Arc<str>,
+        arity: u16,
+    },
+    /// A primitive procedure, by name.
+    Prim(Arc<str>),
+}
+
+impl PartialEq for Const {
+    fn eq(&self, other: &Self) -> bool {
+        use Const::*;
+        match (self, other) {
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a.to_bits() == b.to_bits(),
+            (Str(a), Str(b))
+            | (Symbol(a), Symbol(b))
+            | (Keyword(a), Keyword(b))
+            | (Prim(a), Prim(b)) => a == b,
+            (Char(a), Char(b)) => a == b,
+            (Datum(a), Datum(b)) => a == b,
+            (Tag { name: a, arity: x }, Tag { name: b, arity: y }) => a == b && x == y,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Const {}
+
+/// A global variable's identity: the module that defines it and its name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GlobalName {
+    pub module: Arc<str>,
+    pub name: Arc<str>,
+}
+
+impl std::fmt::Display for GlobalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.module, self.name)
+    }
+}
+
+/// One compiled function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proto {
+    /// For backtraces and `#<procedure name>`.
+    pub name: Arc<str>,
+    pub arity: Arity,
+    /// Registers the frame needs (parameters first).
+    pub nregs: u16,
+    pub code: Vec<Op>,
+    pub consts: Vec<Const>,
+    /// What `MakeClosure` of this function captures, in capture order.
+    pub captures: Vec<CaptureSrc>,
+    /// The source span of each instruction (same length as `code`).
+    pub spans: Vec<Span>,
+    /// The number of `Loop` back-edge counters.
+    pub loops: u16,
+    /// The source file (an index into the image's files).
+    pub file: u32,
+    /// Where the function was defined.
+    pub span: Span,
+}
+
+/// The compiled form of one top-level item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Proto 0 runs the item (defines the global, or evaluates the
+    /// expression); the others are its lambdas.
+    pub protos: Vec<Proto>,
+    /// Globals the code refers to, by unit-local index.
+    pub globals: Vec<GlobalName>,
+}

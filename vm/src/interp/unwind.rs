@@ -1,0 +1,94 @@
+//! Raising: turning a fault into a value, unwinding to the innermost `try`,
+//! or building the located error report when nothing catches it.
+
+use super::Vm;
+use crate::error::{BACKTRACE_HEAD, BACKTRACE_TAIL, BacktraceEntry, RuntimeError};
+use crate::heap::ErrorObj;
+use crate::image::Location;
+use crate::primitives::Fault;
+use crate::printer::Mode;
+use crate::value::Value;
+
+impl Vm {
+    /// The value a fault raises: raised values as they are, everything
+    /// else as an error object with the message.
+    fn fault_value(&mut self, fault: &Fault) -> Value {
+        match fault {
+            Fault::Raise(v) => *v,
+            f => {
+                let msg = f.message(&|v| self.rt.show(v, Mode::Write));
+                let s = self.rt.heap.string(&msg);
+                self.rt.heap.error_obj(s, Value::NIL)
+            }
+        }
+    }
+
+    /// Raises `fault` in the running frame (whose `pc` is saved). If a
+    /// `try` entered by this `run` catches it, unwinds to its handler and
+    /// returns `Ok`; otherwise returns the error for the user.
+    pub(crate) fn throw(&mut self, fault: Fault, stop: usize) -> Result<(), RuntimeError> {
+        if let Some(c) = self.catches.last().copied().filter(|c| c.depth > stop) {
+            self.catches.pop();
+            let v = self.fault_value(&fault);
+            self.frames.truncate(c.depth);
+            let fr = self.frames.last_mut().expect("frame of the try");
+            fr.pc = c.handler;
+            let base = fr.base as usize;
+            self.stack[base + c.dst as usize] = v;
+            return Ok(());
+        }
+        Err(self.uncaught(fault, stop))
+    }
+
+    /// The report for an uncaught fault; unwinds the frames above `stop`.
+    pub(crate) fn uncaught(&mut self, fault: Fault, stop: usize) -> RuntimeError {
+        let message = self.error_message(&fault);
+        let frames = &self.frames[stop.min(self.frames.len())..];
+        let n = frames.len();
+        let mut backtrace = Vec::new();
+        let mut elided = 0;
+        for (i, fr) in frames.iter().rev().enumerate() {
+            if i >= BACKTRACE_HEAD && i + BACKTRACE_TAIL < n {
+                elided += 1;
+                continue;
+            }
+            let function = self.image.protos[fr.func as usize].name.to_string();
+            let location = self.frame_location(fr.func, fr.pc);
+            backtrace.push(BacktraceEntry { function, location });
+        }
+        let location = backtrace.first().and_then(|e| e.location.clone());
+        self.frames.truncate(stop);
+        self.catches.retain(|c| c.depth <= stop);
+        RuntimeError {
+            message,
+            location,
+            backtrace,
+            elided,
+        }
+    }
+
+    /// The user-facing message of an uncaught fault.
+    fn error_message(&self, fault: &Fault) -> String {
+        let show = |v| self.rt.show(v, Mode::Write);
+        if let Fault::Raise(v) = fault
+            && let Some(e) = v.get::<ErrorObj>()
+        {
+            let mut msg = self.rt.show(e.message, Mode::Display);
+            let mut rest = e.irritants;
+            while let Some(p) = rest.as_pair() {
+                msg.push(' ');
+                msg.push_str(&show(p.car.get()));
+                rest = p.cdr.get();
+            }
+            return msg;
+        }
+        fault.message(&show)
+    }
+
+    /// Where function `func` is when its next instruction is `pc`.
+    fn frame_location(&self, func: u32, pc: u32) -> Option<Location> {
+        let proto = &self.image.protos[func as usize];
+        let span = *proto.spans.get((pc as usize).checked_sub(1)?)?;
+        self.image.locate(proto.file, span)
+    }
+}
