@@ -44,7 +44,9 @@ impl EffectSet {
 
     /// The kinds in the set, in declaration order.
     pub fn kinds(self) -> impl Iterator<Item = EffectKind> {
-        EffectKind::ALL.into_iter().filter(move |k| self.contains(*k))
+        EffectKind::ALL
+            .into_iter()
+            .filter(move |k| self.contains(*k))
     }
 
     /// Parses a comma-separated list of kind names (`io,network`).
@@ -61,7 +63,8 @@ impl EffectSet {
 
 impl FromIterator<EffectKind> for EffectSet {
     fn from_iter<I: IntoIterator<Item = EffectKind>>(iter: I) -> Self {
-        iter.into_iter().fold(EffectSet::PURE, |acc, k| acc.join(EffectSet::of(k)))
+        iter.into_iter()
+            .fold(EffectSet::PURE, |acc, k| acc.join(EffectSet::of(k)))
     }
 }
 

@@ -461,6 +461,13 @@ impl<'u, 'a> FnGen<'u, 'a> {
             let f = Expr::new(ExprKind::Prim(p), span);
             return self.call(&f, args, dst, tail);
         }
+        if matches!(info.name, "+" | "*") && args.len() > 2 || info.name == "-" && args.len() > 2 {
+            // (+ a b c) is ((a + b) + c): left to right, like the primitive.
+            let (last, init) = args.split_last().expect("args");
+            let inner = Expr::new(ExprKind::PrimCall(p, init.to_vec()), span);
+            let outer = Expr::new(ExprKind::PrimCall(p, vec![inner, last.clone()]), span);
+            return self.expr(&outer, dst, tail);
+        }
         let mark = self.b.next_reg;
         if let Some(op) = self.inline_prim(info.name, args, dst) {
             self.b.emit(op);

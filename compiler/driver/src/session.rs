@@ -20,6 +20,8 @@ pub enum Failure {
     /// Rendered compile-time diagnostics.
     Compile(Vec<String>),
     Runtime(RuntimeError),
+    /// The compiler produced code the VM refused (a bug in Fluent).
+    Internal(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -27,6 +29,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Compile(ds) => ds.iter().try_for_each(|d| write!(f, "{d}")),
             Failure::Runtime(e) => write!(f, "{e}"),
+            Failure::Internal(e) => writeln!(f, "error: internal compiler error: {e}"),
         }
     }
 }
@@ -37,7 +40,7 @@ pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Resu
     let file = db.add_file(path, text);
     let image = build(&db, &[file])
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
-    let mut vm = Vm::new(Arc::new(image), config, out);
+    let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();
     vm.rt.out.flush();
     result.map_err(Failure::Runtime)
@@ -70,7 +73,7 @@ impl Session {
             globals: linker.globals().to_vec(),
             init,
         };
-        let mut vm = Vm::new(Arc::new(image), config, out);
+        let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
         vm.run_init().map_err(Failure::Runtime)?;
         Ok(Session {
             db,

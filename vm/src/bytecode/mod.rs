@@ -10,9 +10,11 @@
 
 mod disasm;
 mod opcodes;
+mod verify;
 
 pub use disasm::disassemble;
 pub use opcodes::{Imm, Op, Reg};
+pub use verify::verify;
 
 use fluent_syntax::{Datum, Span};
 use std::sync::Arc;

@@ -136,8 +136,12 @@ pub struct GcConfig {
     /// Collect when this many bytes were allocated since the last
     /// collection (grows with the live heap, see `Heap::collect`).
     pub initial_threshold: usize,
-    /// Collect at every safepoint that follows an allocation
-    /// (`FLUENT_GC_STRESS=1`), to flush out missing roots.
+    /// Stress mode (`FLUENT_GC_STRESS=1`), to flush out missing roots:
+    /// collect at every safepoint that follows an allocation while the
+    /// heap is small, and once the heap holds more than a few thousand
+    /// objects, after every 1/64 of the live objects is allocated again.
+    /// (Collecting after literally every allocation makes a program with a
+    /// million live objects quadratic: hours, not seconds.)
     pub stress: bool,
 }
 
@@ -165,6 +169,8 @@ pub struct Heap {
     threshold: usize,
     live_bytes: usize,
     config: GcConfig,
+    /// Allocations since the last collection, in stress mode.
+    stress_allocs: usize,
     pub stats: GcStats,
 }
 
@@ -219,6 +225,7 @@ impl Heap {
             threshold: config.initial_threshold,
             live_bytes: 0,
             config,
+            stress_allocs: 0,
             stats: GcStats::default(),
         }
     }
@@ -245,7 +252,10 @@ impl Heap {
         self.allocated_since_gc += layout.size();
         self.stats.allocated_bytes += layout.size() as u64;
         if self.config.stress {
-            self.allocated_since_gc = self.threshold + 1;
+            self.stress_allocs += 1;
+            if self.stress_allocs >= self.objects.len() / 64 {
+                self.allocated_since_gc = self.threshold + 1;
+            }
         }
         Gc(p, PhantomData)
     }
@@ -423,6 +433,7 @@ impl Heap {
         });
         self.live_bytes = live;
         self.allocated_since_gc = 0;
+        self.stress_allocs = 0;
         self.threshold = self.config.initial_threshold.max(live);
         self.stats.collections += 1;
         self.stats.freed_objects += freed;

@@ -85,7 +85,8 @@ pub struct Vm {
 
 impl Vm {
     /// Loads `image`; nothing runs until [`Vm::run_init`].
-    pub fn new(image: Arc<Image>, config: VmConfig, out: Output) -> Vm {
+    pub fn new(image: Arc<Image>, config: VmConfig, out: Output) -> Result<Vm, String> {
+        crate::bytecode::verify(&image.protos, 0, image.globals.len())?;
         let mut rt = Runtime::new(Heap::new(config.gc.clone()), out);
         rt.func_names = image.protos.iter().map(|p| p.name.clone()).collect();
         let consts = image
@@ -106,7 +107,7 @@ impl Vm {
                 .map(|p| vec![0; p.loops as usize])
                 .collect(),
         };
-        Vm {
+        Ok(Vm {
             rt,
             globals: vec![Value::UNDEFINED; image.globals.len()],
             consts: Arc::new(consts),
@@ -116,7 +117,7 @@ impl Vm {
             catches: Vec::new(),
             counters,
             config,
-        }
+        })
     }
 
     /// Adds functions, globals and files linked after the image was
@@ -129,6 +130,14 @@ impl Vm {
         files: Vec<crate::image::SourceFile>,
         init: &[u32],
     ) -> Result<Option<Value>, RuntimeError> {
+        let nprotos = self.image.protos.len();
+        let all: Vec<_> = self.image.protos.iter().chain(&protos).cloned().collect();
+        crate::bytecode::verify(&all, nprotos, globals.len()).map_err(|e| RuntimeError {
+            message: e,
+            location: None,
+            backtrace: vec![],
+            elided: 0,
+        })?;
         let image = Arc::make_mut(&mut self.image);
         let mut consts = (*self.consts).clone();
         for p in &protos {
@@ -236,6 +245,20 @@ impl Vm {
             let k = &consts[func][..];
             let base = fr.base as usize;
             let mut pc = fr.pc as usize;
+            // SAFETY (for every use of `regs`, `code`, `k` and `globals`
+            // below): the image passed `bytecode::verify` at load, so every
+            // register operand is below `proto.nregs`, every jump target and
+            // constant index is in range, and code ends in a terminator;
+            // `enter` made `stack.len() >= base + nregs` when it pushed this
+            // frame, and the stack only shrinks at collections, to the top
+            // of this frame. `regs` is re-derived after every call out of
+            // this loop that could move or reborrow the stack.
+            let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
+            macro_rules! refresh {
+                () => {
+                    regs = unsafe { self.stack.as_mut_ptr().add(base) }
+                };
+            }
 
             // Raises `$fault` at the current instruction: either a `try`
             // catches it (continue in its handler) or the run ends.
@@ -251,7 +274,7 @@ impl Vm {
             }
             macro_rules! r {
                 ($x:expr) => {
-                    self.stack[base + $x as usize]
+                    *unsafe { &mut *regs.add($x as usize) }
                 };
             }
             macro_rules! try_fault {
@@ -267,36 +290,43 @@ impl Vm {
                     if self.rt.heap.wants_collection() {
                         self.frames.last_mut().expect("frame").pc = pc as u32;
                         self.collect_garbage();
+                        refresh!();
                     }
                 };
             }
 
             loop {
-                let op = code[pc];
+                let op = *unsafe { code.get_unchecked(pc) };
                 pc += 1;
                 match op {
-                    Op::LoadConst { dst, k: i } => r!(dst) = k[i as usize],
+                    Op::LoadConst { dst, k: i } => {
+                        r!(dst) = *unsafe { k.get_unchecked(i as usize) }
+                    }
                     Op::LoadInt { dst, i } => r!(dst) = Value::int_unchecked(i as i64),
                     Op::LoadImm { dst, imm } => r!(dst) = Imm::value(imm),
                     Op::Move { dst, src } => r!(dst) = r!(src),
 
                     Op::GetGlobal { dst, g } => {
-                        let v = self.globals[g as usize];
+                        let v = *unsafe { self.globals.get_unchecked(g as usize) };
                         if v == Value::UNDEFINED {
                             throw!(self.unbound(g));
                         }
                         r!(dst) = v;
                     }
                     Op::SetGlobal { src, g } => {
-                        if self.globals[g as usize] == Value::UNDEFINED {
+                        if *unsafe { self.globals.get_unchecked(g as usize) } == Value::UNDEFINED {
                             throw!(self.unbound(g));
                         }
-                        self.globals[g as usize] = r!(src);
+                        *unsafe { self.globals.get_unchecked_mut(g as usize) } = r!(src);
                     }
-                    Op::DefGlobal { src, g } => self.globals[g as usize] = r!(src),
+                    Op::DefGlobal { src, g } => {
+                        *unsafe { self.globals.get_unchecked_mut(g as usize) } = r!(src)
+                    }
 
                     Op::GetUpval { dst, idx } => {
-                        let clo = self.stack[base - 1].as_closure().expect("running closure");
+                        let clo = unsafe { *regs.sub(1) }
+                            .as_closure()
+                            .expect("running closure");
                         r!(dst) = clo.captures()[idx as usize].get();
                     }
                     Op::MakeBox { dst, src } => {
@@ -310,7 +340,9 @@ impl Vm {
                         r!(cell).get::<BoxCell>().expect("box").value.set(r!(src));
                     }
                     Op::MakeClosure { dst, func: f } => {
-                        r!(dst) = self.make_closure(&image, base, f);
+                        let c = self.make_closure(&image, base, f);
+                        refresh!();
+                        r!(dst) = c;
                         safepoint!();
                     }
                     Op::PatchCapture { clo, idx, src } => {
@@ -422,6 +454,7 @@ impl Vm {
                         match self.enter(&image, base + cb as usize, argc as usize) {
                             Ok(Entered::Frame) => continue 'frame,
                             Ok(Entered::Value(v)) => {
+                                refresh!();
                                 r!(cb) = v;
                                 safepoint!();
                             }
@@ -450,6 +483,7 @@ impl Vm {
                         let at = base + cb as usize;
                         match self.call_prim(&image, prim, at, argc as usize) {
                             Ok(Entered::Value(v)) => {
+                                refresh!();
                                 r!(cb) = v;
                                 safepoint!();
                             }
@@ -475,6 +509,7 @@ impl Vm {
                             .rt
                             .heap
                             .tagged(tag, &self.stack[at..at + argc as usize]);
+                        refresh!();
                         r!(b) = v;
                         safepoint!();
                     }
