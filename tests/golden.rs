@@ -154,6 +154,12 @@ fn main() {
         files.len() >= 80,
         "expected the golden programs under tests/programs"
     );
+    // Examples that state their output are golden programs too.
+    let mut examples = Vec::new();
+    programs(&root.join("examples"), &mut examples);
+    files.extend(examples.into_iter().filter(|f| {
+        std::fs::read_to_string(f).is_ok_and(|s| s.lines().any(|l| l.starts_with(";;>")))
+    }));
     let mut trials = Vec::new();
     for file in files {
         let rel = file.strip_prefix(&root).expect("under root").to_path_buf();

@@ -50,6 +50,9 @@ impl Drop for Output {
     }
 }
 
+/// The most bytes of a value's text an error message shows.
+pub const MESSAGE_VALUE_LIMIT: usize = 1000;
+
 /// The heap and everything a primitive may touch.
 pub struct Runtime {
     pub heap: Heap,
@@ -69,6 +72,35 @@ impl Runtime {
 
     /// The `display` or `write` text of a value.
     pub fn show(&self, v: Value, mode: Mode) -> String {
-        printer::to_string(v, mode, &self.func_names)
+        let mut s = String::new();
+        let objects = self.heap.object_count();
+        printer::print_to(v, mode, &self.func_names, objects, usize::MAX, &mut |t| {
+            s.push_str(t)
+        });
+        s
+    }
+
+    /// The text of a value cut to about `limit` bytes (see
+    /// [`printer::to_string_limited`]).
+    pub fn show_limited(&self, v: Value, mode: Mode, limit: usize) -> String {
+        printer::to_string_limited(v, mode, &self.func_names, limit)
+    }
+
+    /// The text of a value inside an error message: cut to
+    /// [`MESSAGE_VALUE_LIMIT`] bytes, so that a huge or cyclic value
+    /// cannot make a message huge.
+    pub fn show_in_message(&self, v: Value, mode: Mode) -> String {
+        self.show_limited(v, mode, MESSAGE_VALUE_LIMIT)
+    }
+
+    /// Prints a value to the output (`display` and `write`), in pieces.
+    pub fn print(&mut self, v: Value, mode: Mode) {
+        let objects = self.heap.object_count();
+        let Runtime {
+            out, func_names, ..
+        } = self;
+        printer::print_to(v, mode, func_names, objects, usize::MAX, &mut |s| {
+            out.write_str(s)
+        });
     }
 }

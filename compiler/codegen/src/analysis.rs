@@ -8,12 +8,17 @@
 
 use fluent_ir::core::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Facts about an item's variables.
 #[derive(Default)]
 pub struct VarFacts {
     pub assigned: HashSet<VarId>,
     pub boxed: HashSet<VarId>,
+    /// The free variables of every lambda of the item, by its address,
+    /// as [`free_vars`] gives them: found in the one walk, because
+    /// walking each lambda's body again is quadratic in their nesting.
+    pub free: HashMap<*const Lambda, Vec<VarId>>,
 }
 
 /// Collects [`VarFacts`] for a whole item.
@@ -24,6 +29,7 @@ pub fn var_facts(e: &Expr) -> VarFacts {
     VarFacts {
         assigned: w.assigned,
         boxed,
+        free: w.free,
     }
 }
 
@@ -33,6 +39,10 @@ struct Walker {
     binder: HashMap<VarId, u32>,
     assigned: HashSet<VarId>,
     captured: HashSet<VarId>,
+    /// The free variables of the lambdas being walked, outermost first
+    /// (the one at index i has level i + 1).
+    open: Vec<BTreeSet<VarId>>,
+    free: HashMap<*const Lambda, Vec<VarId>>,
 }
 
 impl Walker {
@@ -41,8 +51,14 @@ impl Walker {
     }
 
     fn use_var(&mut self, v: VarId, level: u32) {
-        if self.binder.get(&v).is_some_and(|&b| b != level) {
+        let b = self.binder.get(&v).copied();
+        if b.is_some_and(|b| b != level) {
             self.captured.insert(v);
+        }
+        // Free in every lambda between its binding and this use.
+        let outer = b.unwrap_or(0) as usize;
+        for fv in self.open.iter_mut().take(level as usize).skip(outer) {
+            fv.insert(v);
         }
     }
 
@@ -78,7 +94,10 @@ impl Walker {
                 for v in l.params.iter().chain(l.rest.iter()) {
                     self.bind(*v, lv + 1);
                 }
+                self.open.push(BTreeSet::new());
                 self.expr(&l.body, lv + 1);
+                let fv = self.open.pop().expect("this lambda");
+                self.free.insert(Arc::as_ptr(l), fv.into_iter().collect());
             }
             ExprKind::Call(f, args) => {
                 self.expr(f, lv);
@@ -234,7 +253,12 @@ fn pattern_exprs(p: &Pattern, used: &mut BTreeSet<VarId>, bound: &mut HashSet<Va
 
 /// Whether `e` mentions variable `v` at all (reads, writes or captures).
 pub fn mentions(e: &Expr, v: VarId) -> bool {
+    mentioned(e).contains(&v)
+}
+
+/// The variables bound outside `e` that it mentions.
+pub fn mentioned(e: &Expr) -> BTreeSet<VarId> {
     let mut used = BTreeSet::new();
     collect_free(e, &mut used, &mut HashSet::new());
-    used.contains(&v)
+    used
 }

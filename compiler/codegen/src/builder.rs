@@ -2,6 +2,7 @@
 
 use fluent_syntax::Span;
 use fluent_vm::bytecode::{Arity, CaptureSrc, Const, Op, Proto, Reg};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A forward jump waiting for its target.
@@ -15,6 +16,9 @@ pub struct FnBuilder {
     pub code: Vec<Op>,
     pub spans: Vec<Span>,
     pub consts: Vec<Const>,
+    /// The index of each constant in `consts` (a function can have
+    /// millions: searching the list would make compiling quadratic).
+    const_index: HashMap<Const, u32>,
     pub captures: Vec<CaptureSrc>,
     /// Registers below this are in use.
     pub next_reg: u16,
@@ -34,6 +38,7 @@ impl FnBuilder {
             code: vec![],
             spans: vec![],
             consts: vec![],
+            const_index: HashMap::new(),
             captures: vec![],
             next_reg: 0,
             max_reg: 0,
@@ -84,11 +89,13 @@ impl FnBuilder {
 
     /// The index of constant `c`, adding it if new.
     pub fn constant(&mut self, c: Const) -> u32 {
-        if let Some(i) = self.consts.iter().position(|k| *k == c) {
-            return i as u32;
+        if let Some(&i) = self.const_index.get(&c) {
+            return i;
         }
-        self.consts.push(c);
-        self.consts.len() as u32 - 1
+        let i = self.consts.len() as u32;
+        self.consts.push(c.clone());
+        self.const_index.insert(c, i);
+        i
     }
 
     /// A constant index that must fit in 16 bits (tags).

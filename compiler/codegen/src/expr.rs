@@ -5,13 +5,13 @@
 //! Registers are allocated as a stack: a scope's variables and temporaries
 //! are freed when it ends.
 
-use crate::analysis::{VarFacts, free_vars, mentions};
+use crate::analysis::{VarFacts, free_vars, mentioned, mentions};
 use crate::builder::FnBuilder;
 use fluent_ir::core::*;
 use fluent_syntax::Span;
 use fluent_vm::bytecode::{Arity, CaptureSrc, Const, GlobalName, Imm, Op, Proto, Reg};
 use fluent_vm::primitives::{self, PrimId};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Where a variable lives in the function being compiled.
 #[derive(Clone, Copy, Debug)]
@@ -39,19 +39,21 @@ pub(crate) struct UnitGen<'a> {
     /// item's own code).
     pub protos: Vec<Proto>,
     pub globals: Vec<GlobalName>,
+    /// The index of each global in `globals`.
+    pub global_index: HashMap<GlobalName, u32>,
     pub file: u32,
     pub too_large: bool,
 }
 
 impl UnitGen<'_> {
-    fn global(&mut self, g: &GlobalName) -> u32 {
-        match self.globals.iter().position(|x| x == g) {
-            Some(i) => i as u32,
-            None => {
-                self.globals.push(g.clone());
-                self.globals.len() as u32 - 1
-            }
+    pub fn global(&mut self, g: &GlobalName) -> u32 {
+        if let Some(&i) = self.global_index.get(g) {
+            return i;
         }
+        let i = self.globals.len() as u32;
+        self.globals.push(g.clone());
+        self.global_index.insert(g.clone(), i);
+        i
     }
 }
 
@@ -388,7 +390,14 @@ impl<'u, 'a> FnGen<'u, 'a> {
     /// Compiles lambda `l` into a new function and emits its closure
     /// creation into `dst`. Returns its captured variables, in capture order.
     fn lambda(&mut self, l: &Lambda, dst: Reg) -> Vec<VarId> {
-        let fv = free_vars(l);
+        let fv = match self.unit.facts.free.get(&(l as *const Lambda)) {
+            Some(fv) => fv.clone(),
+            None => free_vars(l),
+        };
+        if fv.len() > u16::MAX as usize {
+            // Capture indices are 16 bits.
+            self.unit.too_large = true;
+        }
         let captures: Vec<CaptureSrc> = fv
             .iter()
             .map(|v| match self.locs.get(v) {
@@ -439,6 +448,12 @@ impl<'u, 'a> FnGen<'u, 'a> {
             self.b.alloc()
         };
         let _ = self.b.alloc_n(args.len());
+        if self.b.too_large {
+            // Too many arguments for the register window (the unit is
+            // dropped): stop before register arithmetic overflows.
+            self.b.free_to(mark);
+            return;
+        }
         self.expr(f, base, false);
         for (i, a) in args.iter().enumerate() {
             self.expr(a, base + 1 + i as Reg, false);
@@ -461,12 +476,39 @@ impl<'u, 'a> FnGen<'u, 'a> {
             let f = Expr::new(ExprKind::Prim(p), span);
             return self.call(&f, args, dst, tail);
         }
-        if matches!(info.name, "+" | "*") && args.len() > 2 || info.name == "-" && args.len() > 2 {
-            // (+ a b c) is ((a + b) + c): left to right, like the primitive.
-            let (last, init) = args.split_last().expect("args");
-            let inner = Expr::new(ExprKind::PrimCall(p, init.to_vec()), span);
-            let outer = Expr::new(ExprKind::PrimCall(p, vec![inner, last.clone()]), span);
-            return self.expr(&outer, dst, tail);
+        if matches!(info.name, "+" | "*" | "-") && args.len() > 2 {
+            // (+ a b c) is ((a + b) + c): left to right, like the
+            // primitive. A loop over the arguments, not nested calls, so
+            // that thousands of arguments neither nest deeply nor copy.
+            let mark = self.b.next_reg;
+            let acc = self.b.alloc();
+            self.prim_call(p, &args[..2], span, acc, false);
+            for x in &args[2..] {
+                let m = self.b.next_reg;
+                let b = self.operand(x);
+                self.b.emit(match info.name {
+                    "+" => Op::Add {
+                        dst: acc,
+                        a: acc,
+                        b,
+                    },
+                    "*" => Op::Mul {
+                        dst: acc,
+                        a: acc,
+                        b,
+                    },
+                    _ => Op::Sub {
+                        dst: acc,
+                        a: acc,
+                        b,
+                    },
+                });
+                self.b.free_to(m);
+            }
+            self.mov(dst, acc);
+            self.b.free_to(mark);
+            self.ret_if(tail, dst);
+            return;
         }
         let mark = self.b.next_reg;
         if let Some(op) = self.inline_prim(info.name, args, dst) {
@@ -484,6 +526,10 @@ impl<'u, 'a> FnGen<'u, 'a> {
         let end = base as usize + args.len();
         if end > self.b.next_reg as usize {
             self.b.alloc_n(end - self.b.next_reg as usize);
+        }
+        if self.b.too_large {
+            self.b.free_to(mark);
+            return;
         }
         for (i, a) in args.iter().enumerate() {
             self.expr(a, base + i as Reg, false);
@@ -584,7 +630,10 @@ impl<'u, 'a> FnGen<'u, 'a> {
             }
         }
         let counter = self.b.loops;
-        self.b.loops += 1;
+        match self.b.loops.checked_add(1) {
+            Some(n) => self.b.loops = n,
+            None => self.b.too_large = true,
+        }
         let vars = bs.iter().map(|(v, _)| *v).collect();
         self.loops.insert(
             id,
@@ -608,12 +657,20 @@ impl<'u, 'a> FnGen<'u, 'a> {
             (l.params.clone(), l.vars.clone(), l.header, l.counter)
         };
         let mark = self.b.next_reg;
+        // Whether a later argument reads variable i: one pass from the
+        // end, not a search of the later arguments for each.
+        let mut later = BTreeSet::new();
+        let mut read_later = vec![false; args.len()];
+        for (i, a) in args.iter().enumerate().rev() {
+            read_later[i] = later.contains(&vars[i]);
+            later.extend(mentioned(a));
+        }
         let mut moves = Vec::new();
         for (i, a) in args.iter().enumerate() {
             if matches!(a.kind, ExprKind::Local(v) if v == vars[i]) && !self.is_boxed(vars[i]) {
                 continue;
             }
-            let later_reads = args[i + 1..].iter().any(|x| mentions(x, vars[i]));
+            let later_reads = read_later[i];
             if later_reads || !safe_into(a, vars[i]) {
                 let t = self.b.alloc();
                 self.expr(a, t, false);

@@ -51,6 +51,7 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
         facts: &facts,
         protos: vec![],
         globals: vec![],
+        global_index: Default::default(),
         file,
         too_large: false,
     };
@@ -67,19 +68,8 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
     match &core.kind {
         ItemKind::Define { name, value } => {
             g.expr(value, r, false);
-            let gi = g
-                .unit
-                .globals
-                .iter()
-                .position(|x| x == name)
-                .unwrap_or_else(|| {
-                    g.unit.globals.push(name.clone());
-                    g.unit.globals.len() - 1
-                });
-            g.b.emit(Op::DefGlobal {
-                src: r,
-                g: gi as u32,
-            });
+            let gi = g.unit.global(name);
+            g.b.emit(Op::DefGlobal { src: r, g: gi });
             g.b.emit(Op::LoadImm {
                 dst: r,
                 imm: fluent_vm::bytecode::Imm::Unspecified as u8,
@@ -102,3 +92,6 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
         globals: unit.globals,
     })
 }
+
+#[cfg(test)]
+mod tests;

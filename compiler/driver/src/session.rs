@@ -46,6 +46,10 @@ pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Resu
     result.map_err(Failure::Runtime)
 }
 
+/// The most bytes of a value the REPL shows (a value can print
+/// exponentially long, or forever).
+const REPL_VALUE_LIMIT: usize = 1 << 20;
+
 /// An interactive session: one growing source text whose new items are
 /// compiled and run as they arrive, in one VM.
 pub struct Session {
@@ -124,7 +128,7 @@ impl Session {
         let value = value.map_err(Failure::Runtime)?;
         Ok(value
             .filter(|v| *v != Value::UNSPECIFIED)
-            .map(|v| self.vm.rt.show(v, Mode::Write)))
+            .map(|v| self.vm.rt.show_limited(v, Mode::Write, REPL_VALUE_LIMIT)))
     }
 
     /// The diagnostics database (for rendering and tests).

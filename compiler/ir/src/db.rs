@@ -67,3 +67,32 @@ impl Diagnostic {
         self
     }
 }
+
+/// A bare database with a prelude given as text: for tests of the
+/// compiler stages below the driver (whose `Database` adds the real
+/// prelude and an event log).
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct MemoryDb {
+    storage: salsa::Storage<Self>,
+    prelude: Option<SourceFile>,
+}
+
+impl MemoryDb {
+    pub fn with_prelude(text: &str) -> MemoryDb {
+        let mut db = MemoryDb::default();
+        db.prelude = Some(SourceFile::new(&db, "<prelude>".into(), text.into()));
+        db
+    }
+}
+
+#[salsa::db]
+impl salsa::Database for MemoryDb {}
+
+#[salsa::db]
+impl Db for MemoryDb {
+    fn prelude(&self) -> SourceFile {
+        self.prelude
+            .expect("a MemoryDb is made by `MemoryDb::with_prelude`")
+    }
+}

@@ -7,6 +7,6 @@ pub mod items;
 pub mod lower;
 pub mod pretty;
 
-pub use db::{Db, Diagnostic, Severity, SourceFile};
+pub use db::{Db, Diagnostic, MemoryDb, Severity, SourceFile};
 pub use items::{Item, ItemKey, file_items, module_env, parse_file};
-pub use lower::{ItemError, Lowered, lower_item};
+pub use lower::{ItemError, Lowered, MAX_NESTING, SPECIAL_FORMS, lower_item};

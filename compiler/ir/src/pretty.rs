@@ -14,18 +14,33 @@ enum Doc {
 
 const WIDTH: usize = 72;
 
+/// Deeper levels are indented no further: Core can nest 50,000 deep, and
+/// indenting each level would make the text quadratic in the depth.
+const MAX_INDENT: usize = 40;
+
 impl Doc {
-    fn flat_len(&self) -> usize {
+    /// The length on one line, or some length past `limit` if longer
+    /// (so that deciding where to break stays linear in the depth).
+    fn flat_len(&self, limit: usize) -> usize {
         match self {
             Doc::Atom(s) => s.len(),
-            Doc::List(xs) => xs.iter().map(Doc::flat_len).sum::<usize>() + xs.len() + 1,
+            Doc::List(xs) => {
+                let mut n = xs.len() + 1;
+                for x in xs {
+                    if n > limit {
+                        break;
+                    }
+                    n += x.flat_len(limit - n);
+                }
+                n
+            }
         }
     }
 
     fn render(&self, out: &mut String, indent: usize) {
         match self {
             Doc::Atom(s) => out.push_str(s),
-            Doc::List(xs) if indent + self.flat_len() <= WIDTH || xs.len() <= 1 => {
+            Doc::List(xs) if indent + self.flat_len(WIDTH) <= WIDTH || xs.len() <= 1 => {
                 out.push('(');
                 for (i, x) in xs.iter().enumerate() {
                     if i > 0 {
@@ -36,12 +51,13 @@ impl Doc {
                 out.push(')');
             }
             Doc::List(xs) => {
+                let inner = (indent + 2).min(MAX_INDENT);
                 out.push('(');
                 xs[0].render(out, indent + 1);
                 for x in &xs[1..] {
                     out.push('\n');
-                    out.push_str(&" ".repeat(indent + 2));
-                    x.render(out, indent + 2);
+                    out.push_str(&" ".repeat(inner));
+                    x.render(out, inner);
                 }
                 out.push(')');
             }

@@ -74,6 +74,23 @@ impl PartialEq for Const {
 
 impl Eq for Const {}
 
+impl std::hash::Hash for Const {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match self {
+            Const::Int(i) => i.hash(h),
+            Const::Float(x) => x.to_bits().hash(h),
+            Const::Str(s) | Const::Symbol(s) | Const::Keyword(s) | Const::Prim(s) => s.hash(h),
+            Const::Char(c) => c.hash(h),
+            Const::Datum(d) => d.hash(h),
+            Const::Tag { name, arity } => {
+                name.hash(h);
+                arity.hash(h);
+            }
+        }
+    }
+}
+
 /// A global variable's identity: the module that defines it and its name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GlobalName {

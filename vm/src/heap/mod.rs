@@ -377,14 +377,18 @@ impl Heap {
     }
 
     /// An integer, boxed when it does not fit inline.
+    #[inline(always)]
     pub fn int(&mut self, i: i64) -> Value {
         match Value::try_int(i) {
             Some(v) => v,
-            None => {
-                let hdr = Heap::header(Kind::BigInt, 0);
-                self.alloc_obj(0, BigInt { hdr, value: i }).value()
-            }
+            None => self.big_int(i),
         }
+    }
+
+    #[cold]
+    fn big_int(&mut self, i: i64) -> Value {
+        let hdr = Heap::header(Kind::BigInt, 0);
+        self.alloc_obj(0, BigInt { hdr, value: i }).value()
     }
 
     pub fn error_obj(&mut self, message: Value, irritants: Value) -> Value {

@@ -31,8 +31,8 @@ pub enum Kind {
 #[repr(C)]
 pub struct Header {
     pub kind: Kind,
-    pub(super) mark: Cell<bool>,
-    pub(super) _pad: [u8; 2],
+    pub(crate) mark: Cell<bool>,
+    pub(crate) _pad: [u8; 2],
     /// Element count of variable-sized objects (bytes for strings).
     pub len: u32,
 }
@@ -160,4 +160,20 @@ impl Gc<Tagged> {
     pub fn fields(&self) -> &[Value] {
         self.elems()
     }
+}
+
+/// Byte offsets native code uses to read objects without calling out.
+pub mod layout {
+    use super::*;
+    use std::mem::{offset_of, size_of};
+    pub const KIND: i32 = offset_of!(Header, kind) as i32;
+    pub const LEN: i32 = offset_of!(Header, len) as i32;
+    pub const PAIR_CAR: i32 = offset_of!(Pair, car) as i32;
+    pub const PAIR_CDR: i32 = offset_of!(Pair, cdr) as i32;
+    pub const CLOSURE_FUNC: i32 = offset_of!(Closure, func) as i32;
+    pub const CLOSURE_CAPTURES: i32 = size_of::<Closure>() as i32;
+    pub const CELL_VALUE: i32 = offset_of!(BoxCell, value) as i32;
+    pub const TAGGED_TAG: i32 = offset_of!(Tagged, tag) as i32;
+    pub const TAGGED_FIELDS: i32 = size_of::<Tagged>() as i32;
+    pub const VECTOR_ITEMS: i32 = size_of::<Vector>() as i32;
 }

@@ -30,6 +30,10 @@ impl Vm {
             let proto = &image.protos[func];
             let base = pos + 1;
             self.bind_args(proto, base, argc)?;
+            if self.fuel == 0 {
+                return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
+            }
+            self.fuel -= 1;
             if self.frames.len() >= self.config.max_depth {
                 return Err(Fault::Msg(format!(
                     "stack overflow in {} (more than {} frames deep)",

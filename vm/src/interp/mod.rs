@@ -23,12 +23,19 @@ use std::sync::Arc;
 
 pub use call::Entered;
 
+/// The error when [`VmConfig::fuel`] runs out.
+pub const FUEL_EXHAUSTED: &str = "fuel exhausted";
+
 /// Interpreter limits and collector settings.
 #[derive(Clone, Debug)]
 pub struct VmConfig {
     /// Frames deeper than this stop the program with "stack overflow".
     pub max_depth: usize,
     pub gc: GcConfig,
+    /// If set, the number of calls and loop iterations the program may
+    /// make before it stops with "fuel exhausted" (a time budget for
+    /// running untrusted or generated programs, such as the fuzz tests).
+    pub fuel: Option<u64>,
 }
 
 impl Default for VmConfig {
@@ -36,6 +43,7 @@ impl Default for VmConfig {
         VmConfig {
             max_depth: 10_000_000,
             gc: GcConfig::default(),
+            fuel: None,
         }
     }
 }
@@ -81,6 +89,8 @@ pub struct Vm {
     pub(crate) catches: Vec<Catch>,
     pub counters: Counters,
     pub(crate) config: VmConfig,
+    /// Calls and loop iterations left (see [`VmConfig::fuel`]).
+    pub(crate) fuel: u64,
 }
 
 impl Vm {
@@ -116,6 +126,7 @@ impl Vm {
             frames: Vec::new(),
             catches: Vec::new(),
             counters,
+            fuel: config.fuel.unwrap_or(u64::MAX),
             config,
         })
     }
@@ -228,9 +239,10 @@ impl Vm {
         }
     }
 
-    /// The write-style text of a value (for messages).
+    /// The write-style text of a value (for messages: cut short, see
+    /// [`Runtime::show_in_message`]).
     pub fn show(&self, v: Value) -> String {
-        self.rt.show(v, crate::printer::Mode::Write)
+        self.rt.show_in_message(v, crate::printer::Mode::Write)
     }
 
     /// Runs frames until the frame count drops back to `stop`.
@@ -444,6 +456,10 @@ impl Vm {
                         }
                     }
                     Op::Loop { counter, to } => {
+                        if self.fuel == 0 {
+                            throw!(Fault::Msg(FUEL_EXHAUSTED.into()));
+                        }
+                        self.fuel -= 1;
                         self.counters.loops[func][counter as usize] += 1;
                         pc = to as usize;
                         safepoint!();

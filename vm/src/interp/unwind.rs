@@ -6,6 +6,7 @@ use crate::error::{BACKTRACE_HEAD, BACKTRACE_TAIL, BacktraceEntry, RuntimeError}
 use crate::heap::ErrorObj;
 use crate::image::Location;
 use crate::primitives::Fault;
+use crate::primitives::args::Cars;
 use crate::printer::Mode;
 use crate::value::Value;
 
@@ -16,7 +17,7 @@ impl Vm {
         match fault {
             Fault::Raise(v) => *v,
             f => {
-                let msg = f.message(&|v| self.rt.show(v, Mode::Write));
+                let msg = f.message(&|v| self.rt.show_in_message(v, Mode::Write));
                 let s = self.rt.heap.string(&msg);
                 self.rt.heap.error_obj(s, Value::NIL)
             }
@@ -69,16 +70,15 @@ impl Vm {
 
     /// The user-facing message of an uncaught fault.
     fn error_message(&self, fault: &Fault) -> String {
-        let show = |v| self.rt.show(v, Mode::Write);
+        let show = |v| self.rt.show_in_message(v, Mode::Write);
         if let Fault::Raise(v) = fault
             && let Some(e) = v.get::<ErrorObj>()
         {
-            let mut msg = self.rt.show(e.message, Mode::Display);
-            let mut rest = e.irritants;
-            while let Some(p) = rest.as_pair() {
+            let mut msg = self.rt.show_in_message(e.message, Mode::Display);
+            // `Cars` stops where a circular irritant list turns back.
+            for x in Cars::new(e.irritants) {
                 msg.push(' ');
-                msg.push_str(&show(p.car.get()));
-                rest = p.cdr.get();
+                msg.push_str(&show(x));
             }
             return msg;
         }

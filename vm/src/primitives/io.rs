@@ -6,8 +6,7 @@ use crate::runtime::Runtime;
 use crate::value::Value;
 
 fn emit(rt: &mut Runtime, v: Value, mode: Mode) {
-    let s = rt.show(v, mode);
-    rt.out.write_str(&s);
+    rt.print(v, mode);
 }
 
 pub fn display(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {

@@ -3,6 +3,7 @@
 use super::{Binding, Lowerer, is_define};
 use crate::core::*;
 use fluent_syntax::{Datum, DatumKind, Span};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The value side of a `define`.
@@ -134,17 +135,16 @@ impl<'a> Lowerer<'a> {
         span: Span,
     ) -> Expr {
         let mark = self.scope.len();
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut vars = Vec::new();
         for p in formals.params.iter().chain(formals.rest) {
             let Some(n) = p.as_symbol() else {
                 self.error("E0103", p.span, "a parameter must be a symbol");
                 continue;
             };
-            if seen.contains(&n) {
+            if !seen.insert(n) {
                 self.error("E0104", p.span, format!("duplicate parameter `{n}`"));
             }
-            seen.push(n);
             vars.push(self.bind(&n.into(), p.span));
         }
         let rest = if formals.rest.is_some() && vars.len() > formals.params.len() {

@@ -4,17 +4,13 @@ use super::{Binding, LoopState, Lowerer, Resolved};
 use crate::core::*;
 use fluent_syntax::{Datum, DatumKind, Span};
 use fluent_vm::primitives;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn lower_special(
-        &mut self,
-        name: &str,
-        xs: &[Datum],
-        span: Span,
-        tl: usize,
-    ) -> Expr {
-        let d = Datum::new(DatumKind::List(xs.to_vec()), span);
+    /// The special form `name`: `d` is the form, `xs` its elements.
+    pub(super) fn lower_special(&mut self, name: &str, d: &Datum, xs: &[Datum], tl: usize) -> Expr {
+        let span = d.span;
         let args = &xs[1..];
         match name {
             "quote" => match args {
@@ -28,7 +24,13 @@ impl<'a> Lowerer<'a> {
             "unquote" | "unquote-splicing" => {
                 self.error("E0107", span, format!("`{name}` outside of a quasiquote"))
             }
-            "lambda" => self.lower_lambda_form(&d),
+            "lambda" => self.lower_lambda_form(d),
+            // A `define` naming nothing is not a definition anywhere (so it
+            // reaches here even at top level): report its shape.
+            "define" if crate::items::defined_name(d).is_none() => {
+                self.parse_define(d);
+                Expr::unspecified(span)
+            }
             "define" => self.error(
                 "E0108",
                 span,
@@ -136,7 +138,9 @@ impl<'a> Lowerer<'a> {
             [x] => self.lower_expr(x, tl),
             [x, rest @ ..] => {
                 let c = self.lower_expr(x, 0);
-                let r = self.lower_and(rest, span, tl);
+                let r = self
+                    .nested(1, span, |l| l.lower_and(rest, span, tl))
+                    .unwrap_or_else(|| Expr::unspecified(span));
                 let f = Expr::lit(Lit::Bool(false), span);
                 Expr::new(ExprKind::If(Box::new(c), Box::new(r), Box::new(f)), span)
             }
@@ -149,7 +153,9 @@ impl<'a> Lowerer<'a> {
             [x] => self.lower_expr(x, tl),
             [x, rest @ ..] => {
                 let first = self.lower_expr(x, 0);
-                let r = self.lower_or(rest, span, tl);
+                let r = self
+                    .nested(2, span, |l| l.lower_or(rest, span, tl))
+                    .unwrap_or_else(|| Expr::unspecified(span));
                 self.let_test(first, span, |t| t, r)
             }
         }
@@ -198,7 +204,9 @@ impl<'a> Lowerer<'a> {
             }
             return self.lower_seq(&parts[1..].iter().collect::<Vec<_>>(), first.span, tl);
         }
-        let else_ = self.lower_cond(rest, span, tl);
+        let else_ = self
+            .nested(2, span, |l| l.lower_cond(rest, span, tl))
+            .unwrap_or_else(|| Expr::unspecified(span));
         if parts.len() == 3 && parts[1].as_symbol() == Some("=>") {
             let test = self.lower_expr(&parts[0], 0);
             let f = self.lower_expr(&parts[2], 0);
@@ -229,6 +237,24 @@ impl<'a> Lowerer<'a> {
         };
         let key = self.lower_expr(key, 0);
         let k = self.new_var(&"key".into(), span);
+        // Clause i nests i levels deep, its test as many again as it
+        // has data.
+        let data = clauses
+            .iter()
+            .filter_map(|c| Some(c.as_list()?.first()?.as_list()?.len()))
+            .max()
+            .unwrap_or(0);
+        let chain = self
+            .nested(1 + clauses.len() + data, span, |l| {
+                l.case_chain(k, clauses, span, tl)
+            })
+            .unwrap_or_else(|| Expr::unspecified(span));
+        Expr::new(ExprKind::Let(vec![(k, key)], Box::new(chain)), span)
+    }
+
+    /// The tests of `case` clauses on the key in `k`, as nested `if`s.
+    fn case_chain(&mut self, k: VarId, clauses: &[Datum], span: Span, tl: usize) -> Expr {
+        const USAGE: &str = "(case key ((datum...) body...) ... [(else body...)])";
         let mut chain = Expr::unspecified(span);
         let eqv = primitives::lookup("eqv?").expect("eqv?");
         for (i, c) in clauses.iter().enumerate().rev() {
@@ -274,7 +300,7 @@ impl<'a> Lowerer<'a> {
                 c.span,
             );
         }
-        Expr::new(ExprKind::Let(vec![(k, key)], Box::new(chain)), span)
+        chain
     }
 
     /// Parses `((name init) ...)`.
@@ -288,11 +314,21 @@ impl<'a> Lowerer<'a> {
             self.malformed(form, &usage, d.span);
             return None;
         };
-        let mut out = Vec::new();
+        let mut out: Vec<(Arc<str>, Span, &Datum)> = Vec::new();
+        let mut seen = HashSet::new();
         for b in bs {
             match b.as_list() {
                 Some([n, v]) if n.as_symbol().is_some() => {
-                    out.push((n.as_symbol().expect("symbol").into(), n.span, v));
+                    let name: Arc<str> = n.as_symbol().expect("symbol").into();
+                    // `let*` may rebind a name; the others bind all at once.
+                    if !seen.insert(name.clone()) && form != "let*" {
+                        self.error(
+                            "E0104",
+                            n.span,
+                            format!("`{name}` is bound twice in this `{form}`"),
+                        );
+                    }
+                    out.push((name, n.span, v));
                 }
                 _ => {
                     self.malformed(form, &usage, b.span);
@@ -329,12 +365,22 @@ impl<'a> Lowerer<'a> {
             return Expr::unspecified(span);
         };
         self.scoped(|l| {
+            // Each binding nests one level deeper than the one before.
+            let mark = l.depth;
             let mut lets = Vec::new();
             for (n, s, v) in &bs {
+                if !l.deeper(1, *s) {
+                    break;
+                }
                 let init = l.lower_named(v, n);
                 lets.push((l.bind(n, *s), init));
             }
-            let body = l.lower_body(body, span, tl);
+            let body = if lets.len() == bs.len() {
+                l.lower_body(body, span, tl)
+            } else {
+                Expr::unspecified(span)
+            };
+            l.depth = mark;
             lets.into_iter().rev().fold(body, |acc, b| {
                 Expr::new(ExprKind::Let(vec![b], Box::new(acc)), span)
             })
@@ -373,7 +419,11 @@ impl<'a> Lowerer<'a> {
         let errors = self.errors.len();
         let id = LoopId(self.next_loop);
         self.next_loop += 1;
-        self.loops.push(LoopState { id, escaped: false });
+        self.loops.push(LoopState {
+            id,
+            arity: bs.len(),
+            escaped: false,
+        });
         let as_loop = self.scoped(|l| {
             l.bind_loop(name, id);
             let vars: Vec<VarId> = bs.iter().map(|(n, s, _)| l.bind(n, *s)).collect();
@@ -418,12 +468,21 @@ impl<'a> Lowerer<'a> {
         let Some(test_parts) = test.as_list().filter(|t| !t.is_empty()) else {
             return self.malformed("do", USAGE, test.span);
         };
-        let mut vars = Vec::new();
+        let mut vars: Vec<(Arc<str>, Span, &Datum, Option<&Datum>)> = Vec::new();
+        let mut seen = HashSet::new();
         for s in specs {
             match s.as_list() {
                 Some([n, init]) | Some([n, init, _]) if n.as_symbol().is_some() => {
                     let step = s.as_list().and_then(|x| x.get(2));
-                    vars.push((n.as_symbol().expect("symbol").into(), n.span, init, step));
+                    let name: Arc<str> = n.as_symbol().expect("symbol").into();
+                    if !seen.insert(name.clone()) {
+                        self.error(
+                            "E0104",
+                            n.span,
+                            format!("`{name}` is bound twice in this `do`"),
+                        );
+                    }
+                    vars.push((name, n.span, init, step));
                 }
                 _ => return self.malformed("do", USAGE, s.span),
             }
@@ -434,7 +493,11 @@ impl<'a> Lowerer<'a> {
             .collect();
         let id = LoopId(self.next_loop);
         self.next_loop += 1;
-        self.loops.push(LoopState { id, escaped: false });
+        self.loops.push(LoopState {
+            id,
+            arity: vars.len(),
+            escaped: false,
+        });
         let e = self.scoped(|l| {
             let ids: Vec<VarId> = vars.iter().map(|(n, s, _, _)| l.bind(n, *s)).collect();
             let cond = l.lower_expr(&test_parts[0], 0);

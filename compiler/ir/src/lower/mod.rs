@@ -20,6 +20,7 @@ use crate::items::{Item, ItemKey, ModuleEnv, defined_name, module_env};
 use fluent_syntax::{Datum, DatumKind, Span};
 use fluent_vm::bytecode::GlobalName;
 use fluent_vm::primitives::{self, PrimId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A problem found while lowering an item; the span is item-relative.
@@ -80,6 +81,10 @@ enum Binding {
 
 struct LoopState {
     id: LoopId,
+    /// How many variables the loop rebinds: a call with another count is
+    /// not a `Recur` (it escapes, and fails at run time as a function
+    /// call would).
+    arity: usize,
     /// Set when the name is used other than as a tail call.
     escaped: bool,
 }
@@ -97,14 +102,67 @@ pub(crate) struct Lowerer<'a> {
     prelude: Option<&'a ModuleEnv>,
     vars: Vec<VarInfo>,
     /// Local bindings, innermost last.
-    scope: Vec<(Arc<str>, Binding)>,
+    scope: Scope,
     loops: Vec<LoopState>,
     next_loop: u32,
     errors: Vec<ItemError>,
+    /// How deeply the Core built so far nests here (see [`MAX_NESTING`]).
+    depth: usize,
+    /// Set once the item was reported as nesting too deeply.
+    too_deep: bool,
+}
+
+/// How deeply the Core of one item may nest. The reader caps the nesting
+/// of source; forms that lower to chains (`and`, `or`, `cond`, `case`,
+/// `let*`, quasiquoted lists, list patterns) nest one level per element
+/// on top of it, and every later pass walks Core recursively. Past this,
+/// the item is an error rather than a host stack overflow (the CLI runs
+/// the compiler on a 512 MiB stack).
+pub const MAX_NESTING: usize = 50_000;
+
+/// Local bindings, innermost last, indexed by name: a body can bind
+/// thousands of names, and every reference looks one up.
+#[derive(Default)]
+struct Scope {
+    entries: Vec<(Arc<str>, Binding)>,
+    /// The positions in `entries` that bind each name, innermost last.
+    by_name: HashMap<Arc<str>, Vec<usize>>,
+}
+
+impl Scope {
+    fn push(&mut self, (name, b): (Arc<str>, Binding)) {
+        self.by_name
+            .entry(name.clone())
+            .or_default()
+            .push(self.entries.len());
+        self.entries.push((name, b));
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Drops the bindings made since the scope had `len` entries.
+    fn truncate(&mut self, len: usize) {
+        while self.entries.len() > len {
+            let (name, _) = self.entries.pop().expect("an entry");
+            if let Some(at) = self.by_name.get_mut(&name) {
+                at.pop();
+                if at.is_empty() {
+                    self.by_name.remove(&name);
+                }
+            }
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        let &i = self.by_name.get(name)?.last()?;
+        Some(self.entries[i].1)
+    }
 }
 
 /// Forms with their own lowering, unless a local binding shadows them.
-const SPECIAL_FORMS: &[&str] = &[
+pub const SPECIAL_FORMS: &[&str] = &[
     "quote",
     "quasiquote",
     "unquote",
@@ -142,11 +200,48 @@ impl<'a> Lowerer<'a> {
             env,
             prelude,
             vars: vec![],
-            scope: vec![],
+            scope: Scope::default(),
             loops: vec![],
             next_loop: 0,
             errors: vec![],
+            depth: 0,
+            too_deep: false,
         }
+    }
+
+    /// Goes `levels` deeper into the Core being built; false (having
+    /// reported it, once per item) when that is past [`MAX_NESTING`].
+    /// The caller restores `depth` when it is done at that level.
+    fn deeper(&mut self, levels: usize, span: Span) -> bool {
+        self.depth += levels;
+        if self.depth <= MAX_NESTING {
+            return true;
+        }
+        if !self.too_deep {
+            self.too_deep = true;
+            self.error(
+                "E0302",
+                span,
+                format!(
+                    "this expression nests too deeply to compile (more than {MAX_NESTING} levels; \
+                     each clause of `and`, `or`, `cond` and `case`, each binding of `let*` and \
+                     each element of a quasiquoted list or list pattern is one level)"
+                ),
+            );
+        }
+        false
+    }
+
+    /// `f`, run `levels` deeper; `None` if that is too deep.
+    fn nested<T>(
+        &mut self,
+        levels: usize,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> Option<T> {
+        let r = self.deeper(levels, span).then(|| f(self));
+        self.depth -= levels;
+        r
     }
 
     fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Expr {
@@ -184,11 +279,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn lookup_local(&self, name: &str) -> Option<Binding> {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, b)| *b)
+        self.scope.lookup(name)
     }
 
     fn resolve_global(&self, name: &Arc<str>) -> Resolved {
@@ -230,6 +321,11 @@ impl<'a> Lowerer<'a> {
     /// `tl` counts the innermost loops for which this position is a tail
     /// position (0: none); a call of a loop's name is a `Recur` only there.
     pub(crate) fn lower_expr(&mut self, d: &Datum, tl: usize) -> Expr {
+        self.nested(1, d.span, |l| l.lower_datum(d, tl))
+            .unwrap_or_else(|| Expr::unspecified(d.span))
+    }
+
+    fn lower_datum(&mut self, d: &Datum, tl: usize) -> Expr {
         let span = d.span;
         match &d.kind {
             DatumKind::Int(i) => Expr::lit(Lit::Int(*i), span),
@@ -241,7 +337,7 @@ impl<'a> Lowerer<'a> {
             DatumKind::Vector(_) => Expr::lit(Lit::Quote(Arc::new(d.clone())), span),
             DatumKind::Symbol(s) => self.lower_ref(s, span),
             DatumKind::List(xs) if xs.is_empty() => Expr::lit(Lit::Nil, span),
-            DatumKind::List(xs) => self.lower_list(xs, span, tl),
+            DatumKind::List(xs) => self.lower_list(d, xs, tl),
             DatumKind::Bracket(xs) => {
                 let args = xs.iter().map(|x| self.lower_expr(x, 0)).collect();
                 let list = primitives::lookup("list").expect("list primitive");
@@ -267,16 +363,22 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn lower_list(&mut self, xs: &[Datum], span: Span, tl: usize) -> Expr {
+    /// `d` is the list form whose elements are `xs`.
+    fn lower_list(&mut self, d: &Datum, xs: &[Datum], tl: usize) -> Expr {
+        let span = d.span;
         let head = &xs[0];
         if let Some(name) = head.as_symbol() {
             if self.is_special(name) {
-                return self.lower_special(name, xs, span, tl);
+                return self.lower_special(name, d, xs, tl);
             }
             let args = &xs[1..];
             match self.lookup_local(name) {
                 Some(Binding::Loop(id)) => {
-                    let depth = self.loops.iter().rev().position(|l| l.id == id);
+                    let depth = self
+                        .loops
+                        .iter()
+                        .rev()
+                        .position(|l| l.id == id && l.arity == args.len());
                     let args = args.iter().map(|x| self.lower_expr(x, 0)).collect();
                     if depth.is_some_and(|d| d < tl) {
                         return Expr::new(ExprKind::Recur(id, args), span);
@@ -335,3 +437,6 @@ impl<'a> Lowerer<'a> {
 fn is_define(d: &Datum) -> bool {
     d.is_form("define") && defined_name(d).is_some()
 }
+
+#[cfg(test)]
+mod tests;

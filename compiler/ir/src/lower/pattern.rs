@@ -53,6 +53,16 @@ impl<'a> Lowerer<'a> {
     /// later alternatives of an `or`, `or_vars` are the first
     /// alternative's variables, which every alternative must reuse.
     fn lower_pattern(&mut self, d: &Datum, bound: &mut Bound, or_vars: Option<&Bound>) -> Pattern {
+        self.nested(1, d.span, |l| l.lower_pattern_at(d, bound, or_vars))
+            .unwrap_or(Pattern::Wild)
+    }
+
+    fn lower_pattern_at(
+        &mut self,
+        d: &Datum,
+        bound: &mut Bound,
+        or_vars: Option<&Bound>,
+    ) -> Pattern {
         match &d.kind {
             DatumKind::Symbol(s) if &**s == "_" => Pattern::Wild,
             DatumKind::Symbol(s) if &**s == "Nil" => Pattern::Nil,
@@ -202,14 +212,21 @@ impl<'a> Lowerer<'a> {
         bound: &mut Bound,
         or_vars: Option<&Bound>,
     ) -> Pattern {
-        let items: Vec<Pattern> = xs
-            .iter()
-            .map(|x| self.lower_pattern(x, bound, or_vars))
-            .collect();
+        // Element i is matched i pairs deep.
+        let mark = self.depth;
+        let mut items = Vec::new();
+        for x in xs {
+            if !self.deeper(1, x.span) {
+                self.depth = mark;
+                return Pattern::Wild;
+            }
+            items.push(self.lower_pattern(x, bound, or_vars));
+        }
         let end = match tail {
             Some(t) => self.lower_pattern(t, bound, or_vars),
             None => Pattern::Nil,
         };
+        self.depth = mark;
         items
             .into_iter()
             .rev()

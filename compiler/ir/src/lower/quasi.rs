@@ -54,6 +54,11 @@ fn has_unquote(d: &Datum, depth: u32) -> bool {
 impl<'a> Lowerer<'a> {
     /// The value of template `d` at quasiquote nesting `depth` (>= 1).
     pub(super) fn lower_quasi(&mut self, d: &Datum, depth: u32) -> Expr {
+        self.nested(1, d.span, |l| l.lower_quasi_at(d, depth))
+            .unwrap_or_else(|| Expr::unspecified(d.span))
+    }
+
+    fn lower_quasi_at(&mut self, d: &Datum, depth: u32) -> Expr {
         if !has_unquote(d, depth) {
             return quote(d);
         }
@@ -104,11 +109,18 @@ impl<'a> Lowerer<'a> {
                 return self.quasi_list(&xs[..n - 2], Some(&t), depth, span);
             }
         }
+        // Element i is built i `cons`es deep.
+        let mark = self.depth;
+        if !self.deeper(xs.len(), span) {
+            self.depth = mark;
+            return Expr::unspecified(span);
+        }
         let mut acc = match tail {
             Some(t) => self.lower_quasi(t, depth),
             None => Expr::lit(Lit::Nil, span),
         };
-        for x in xs.iter().rev() {
+        for (i, x) in xs.iter().enumerate().rev() {
+            self.depth = mark + i + 1;
             match tagged(x, "unquote-splicing") {
                 Some(inner) if depth == 1 => {
                     let spliced = self.lower_expr(inner, 0);
@@ -120,6 +132,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        self.depth = mark;
         acc
     }
 }

@@ -1,0 +1,7 @@
+;; map + fold over a 1,000,000-element list: build (0 ... 999999), map
+;; x -> x*x mod 1000 over it, fold + over the result (SRFI-1 fold; iota is
+;; core Guile, fold comes from SRFI-1).
+(use-modules (srfi srfi-1))
+(define (square-mod x) (modulo (* x x) 1000))
+(display (fold + 0 (map square-mod (iota 1000000))))
+(newline)
