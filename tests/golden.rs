@@ -9,8 +9,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The execution tiers every program runs in, with the flags that select
-/// them. Today there is one: the bytecode interpreter.
-const TIERS: &[(&str, &[&str])] = &[("interp", &[])];
+/// them: the interpreter alone, every function compiled before its first
+/// call, and the default (compiled once hot).
+const TIERS: &[(&str, &[&str])] = &[
+    ("interp", &["--jit", "off"]),
+    ("jit-eager", &["--jit", "eager"]),
+    ("jit-default", &[]),
+];
 
 /// A program that runs longer than this fails.
 const TIMEOUT: Duration = Duration::from_secs(120);

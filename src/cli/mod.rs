@@ -8,9 +8,9 @@ mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fluent_driver::emit::{EmitKind, emit};
-use fluent_driver::{Failure, run_source};
-use fluent_vm::VmConfig;
+use fluent_driver::{Failure, run_source_then};
 use fluent_vm::runtime::Output;
+use fluent_vm::{JitConfig, VmConfig};
 use std::path::PathBuf;
 
 /// Fluent: an effect-aware, whole-program optimizing compiler and JIT VM
@@ -28,12 +28,40 @@ struct RunFlags {
     /// Frames deeper than this stop the program with "stack overflow".
     #[arg(long, value_name = "N", default_value_t = VmConfig::default().max_depth)]
     max_depth: usize,
+    /// Native code: `on` compiles functions once they are hot, `eager`
+    /// compiles each function before its first call, `off` interprets.
+    #[arg(long, value_enum, default_value_t = JitMode::On)]
+    jit: JitMode,
+    /// Calls (or 100x as many loop iterations) before a function is
+    /// compiled, with `--jit on`.
+    #[arg(long, value_name = "N", default_value_t = JitConfig::default().threshold)]
+    jit_threshold: u32,
+    /// At exit, print per function to stderr: tier, calls, loop
+    /// iterations, compile time and code size.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum JitMode {
+    On,
+    Off,
+    Eager,
 }
 
 impl RunFlags {
     fn vm_config(&self) -> VmConfig {
+        let jit = JitConfig {
+            enabled: self.jit != JitMode::Off,
+            threshold: match self.jit {
+                JitMode::Eager => 0,
+                _ => self.jit_threshold,
+            },
+            ..JitConfig::default()
+        };
         VmConfig {
             max_depth: self.max_depth,
+            jit,
             ..VmConfig::default()
         }
     }
@@ -71,6 +99,10 @@ enum EmitArg {
     Core,
     /// Bytecode, per function.
     Bytecode,
+    /// Cranelift IR, per function, as the JIT builds it.
+    Clif,
+    /// Machine code, per function, as the JIT compiles it.
+    Asm,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -100,11 +132,16 @@ fn run_command(cmd: Command) -> i32 {
                 return 1;
             };
             let path = file.display().to_string();
-            report(run_source(
+            report(run_source_then(
                 &path,
                 &text,
                 flags.vm_config(),
                 Output::stdout(),
+                |vm| {
+                    if flags.stats {
+                        eprint!("{}", vm.jit_stats_text());
+                    }
+                },
             ))
         }
         Command::Repl { flags } => repl::run(flags.vm_config()),
@@ -119,6 +156,8 @@ fn run_command(cmd: Command) -> i32 {
             let kind = match kind {
                 EmitArg::Core => EmitKind::Core,
                 EmitArg::Bytecode => EmitKind::Bytecode,
+                EmitArg::Clif => EmitKind::Clif,
+                EmitArg::Asm => EmitKind::Asm,
             };
             match emit(
                 &file.display().to_string(),

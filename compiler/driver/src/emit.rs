@@ -5,6 +5,9 @@ use crate::pipeline::{build, diagnostics};
 use crate::render::render;
 use crate::session::Failure;
 use fluent_ir::{file_items, lower_item};
+use fluent_vm::runtime::Output;
+use fluent_vm::{Vm, VmConfig};
+use std::sync::Arc;
 
 /// What to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +16,10 @@ pub enum EmitKind {
     Core,
     /// Bytecode of each function.
     Bytecode,
+    /// Cranelift IR of each function, as the JIT builds it.
+    Clif,
+    /// Machine code of each function, as the JIT compiles it.
+    Asm,
 }
 
 /// The chosen form of the program in `text`, restricted to functions
@@ -62,6 +69,22 @@ pub fn emit(
                 if in_file && function.is_none_or(|f| *p.name == *f) {
                     out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global));
                     out.push('\n');
+                }
+            }
+        }
+        EmitKind::Clif | EmitKind::Asm => {
+            let image = Arc::new(build(&db, &[file]).map_err(|ds| failed(&db, ds))?);
+            let sink = Output::new(Box::new(std::io::sink()));
+            let config = VmConfig::default();
+            let mut vm = Vm::new(image.clone(), config, sink).map_err(Failure::Internal)?;
+            for (i, p) in image.protos.iter().enumerate() {
+                if p.file == 1 && function.is_none_or(|f| *p.name == *f) {
+                    let text = vm
+                        .emit_native(i as u32, kind == EmitKind::Asm)
+                        .map_err(|e| {
+                            Failure::Internal(format!("cannot compile {}: {e}", p.name))
+                        })?;
+                    out.push_str(&format!("; function {i}: {}\n{text}\n", p.name));
                 }
             }
         }

@@ -10,4 +10,4 @@ mod session;
 pub use db::{Database, PRELUDE};
 pub use pipeline::{build, diagnostics};
 pub use render::render;
-pub use session::{Failure, Session, run_source};
+pub use session::{Failure, Session, run_source, run_source_then};

@@ -36,6 +36,18 @@ impl std::fmt::Display for Failure {
 
 /// Compiles and runs one program file, writing its output to `out`.
 pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Result<(), Failure> {
+    run_source_then(path, text, config, out, |_| {})
+}
+
+/// As [`run_source`], then `then` looks at the VM (for `--stats`), also
+/// after a runtime error.
+pub fn run_source_then(
+    path: &str,
+    text: &str,
+    config: VmConfig,
+    out: Output,
+    then: impl FnOnce(&mut Vm),
+) -> Result<(), Failure> {
     let db = Database::default();
     let file = db.add_file(path, text);
     let image = build(&db, &[file])
@@ -43,6 +55,7 @@ pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Resu
     let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();
     vm.rt.out.flush();
+    then(&mut vm);
     result.map_err(Failure::Runtime)
 }
 

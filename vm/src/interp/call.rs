@@ -1,9 +1,10 @@
 //! Entering and leaving functions: arity checks, rest arguments, tail
-//! calls, primitive calls and `apply`.
+//! calls, primitive calls and `apply`, and calls into native code.
 
-use super::{Frame, Vm};
+use super::{Stop, Vm};
 use crate::bytecode::Proto;
 use crate::image::Image;
+use crate::machine::{Frame, status};
 use crate::primitives::{self, Fault, PrimId, PrimImpl};
 use crate::value::Value;
 
@@ -11,53 +12,96 @@ use crate::value::Value;
 pub enum Entered {
     /// Pushed a frame: the interpreter continues in the callee.
     Frame,
-    /// Finished at once (a primitive): here is its value.
+    /// Finished at once (a primitive, or native code): here is its value.
     Value(Value),
+    /// A tail call finished in native code after popping the caller's
+    /// frame: the value is already in that frame's result register.
+    Returned(Value),
+    /// The callee raised and the machine is unwinding (`Vm::raise`).
+    Unwinding,
 }
 
 impl Vm {
-    /// Calls the procedure in `stack[pos]` with the `argc` arguments after
-    /// it. A closure gets a frame whose registers start at `pos + 1`.
+    /// Calls the procedure in register `pos` with the `argc` arguments
+    /// after it. A closure gets a frame whose registers start at `pos + 1`
+    /// (interpreted), or runs to completion (native).
     pub(crate) fn enter(
         &mut self,
         image: &Image,
         pos: usize,
         argc: usize,
     ) -> Result<Entered, Fault> {
-        let callee = self.stack[pos];
+        let callee = self.machine.regs()[pos];
         if let Some(c) = callee.as_closure() {
-            let func = c.func as usize;
-            let proto = &image.protos[func];
-            let base = pos + 1;
-            self.bind_args(proto, base, argc)?;
-            if self.fuel == 0 {
-                return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
+            let func = c.func;
+            if let Some(entry) = self.native_entry(func) {
+                return Ok(self.call_native(entry, pos, argc));
             }
-            self.fuel -= 1;
-            if self.frames.len() >= self.config.max_depth {
-                return Err(Fault::Msg(format!(
-                    "stack overflow in {} (more than {} frames deep)",
-                    proto.name, self.config.max_depth
-                )));
-            }
-            self.ensure_stack(base + proto.nregs as usize);
-            self.frames.push(Frame {
-                func: func as u32,
-                pc: 0,
-                base: base as u32,
-            });
-            self.counters.calls[func] += 1;
-            if self.rt.heap.wants_collection() {
-                self.collect_garbage();
-            }
+            self.push_interpreted(image, func, pos, argc)?;
             Ok(Entered::Frame)
         } else if let Some(p) = callee.as_prim() {
             self.call_prim_value(image, p, pos, argc)
         } else {
-            Err(Fault::Msg(format!(
-                "not a procedure: {}",
-                self.show(callee)
-            )))
+            Err(self.not_a_procedure(callee))
+        }
+    }
+
+    pub(crate) fn not_a_procedure(&self, callee: Value) -> Fault {
+        Fault::Msg(format!("not a procedure: {}", self.show(callee)))
+    }
+
+    /// Binds the arguments of interpreted function `func` (closure at
+    /// `pos`) and pushes its frame.
+    pub(crate) fn push_interpreted(
+        &mut self,
+        image: &Image,
+        func: u32,
+        pos: usize,
+        argc: usize,
+    ) -> Result<(), Fault> {
+        let proto = &image.protos[func as usize];
+        let base = pos + 1;
+        self.ensure_regs(base + (proto.nregs as usize).max(argc + 1), func)?;
+        self.bind_args(proto, base, argc)?;
+        if self.machine.fuel == 0 {
+            return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
+        }
+        self.machine.fuel -= 1;
+        let frame = Frame {
+            func,
+            pc: 0,
+            base: base as u32,
+        };
+        if self.machine.push_frame(frame).is_err() {
+            return Err(self.overflow_fault(func));
+        }
+        self.counters.per_func[func as usize][0] += 1;
+        if self.rt.heap.wants_collection() {
+            self.collect_garbage();
+        }
+        Ok(())
+    }
+
+    /// Runs native code `entry` for the closure in register `pos`.
+    pub(crate) fn call_native(&mut self, entry: *const u8, pos: usize, argc: usize) -> Entered {
+        let trampoline = self
+            .jit
+            .as_ref()
+            .expect("native code needs the JIT")
+            .trampoline();
+        self.machine.vm = self as *mut Vm;
+        let machine: *mut crate::machine::Machine = &mut *self.machine;
+        // SAFETY: `machine` is this VM's machine with `vm` set just now;
+        // registers `[pos, pos + 1 + argc)` are valid (the caller wrote
+        // them); native code follows the contract of `jit::helpers`.
+        let st = unsafe {
+            let regs = (*machine).stack.add(pos + 1);
+            trampoline(machine, entry, regs, argc as u64)
+        };
+        if st == status::OK {
+            Entered::Value(self.machine.regs()[pos])
+        } else {
+            Entered::Unwinding
         }
     }
 
@@ -69,18 +113,20 @@ impl Vm {
         pos: usize,
         argc: usize,
     ) -> Result<Entered, Fault> {
-        let info = primitives::info(p);
-        match info.imp {
+        check_prim_arity(p, argc)?;
+        match primitives::info(p).imp {
             PrimImpl::Fn(f) => {
-                check_prim_arity(p, argc)?;
-                f(&mut self.rt, &self.stack[pos + 1..pos + 1 + argc]).map(Entered::Value)
+                f(&mut self.rt, &self.machine.regs()[pos + 1..pos + 1 + argc]).map(Entered::Value)
             }
             PrimImpl::Apply => {
                 let n = self.spread_apply(pos + 1, argc)?;
                 // The procedure now sits at `pos + 1`; move the window down.
-                self.stack.copy_within(pos + 1..pos + 2 + n, pos);
+                self.machine
+                    .regs_mut()
+                    .copy_within(pos + 1..pos + 2 + n, pos);
                 self.enter(image, pos, n)
             }
+            PrimImpl::Vm(op) => self.vm_prim(op, pos + 1, argc),
         }
     }
 
@@ -94,15 +140,18 @@ impl Vm {
     ) -> Result<Entered, Fault> {
         let p = PrimId(prim);
         match primitives::info(p).imp {
-            PrimImpl::Fn(f) => f(&mut self.rt, &self.stack[at..at + argc]).map(Entered::Value),
+            PrimImpl::Fn(f) => {
+                f(&mut self.rt, &self.machine.regs()[at..at + argc]).map(Entered::Value)
+            }
             PrimImpl::Apply => {
                 let n = self.spread_apply(at, argc)?;
                 self.enter(image, at, n)
             }
+            PrimImpl::Vm(op) => self.vm_prim(op, at, argc),
         }
     }
 
-    /// Rewrites `stack[at..at+argc]` = `f a ... lst` (an `apply`) into
+    /// Rewrites registers `at..at+argc` = `f a ... lst` (an `apply`) into
     /// `f a ... x1 ... xn` and returns the new argument count of `f`.
     fn spread_apply(&mut self, at: usize, argc: usize) -> Result<usize, Fault> {
         if argc < 2 {
@@ -113,28 +162,47 @@ impl Vm {
                 "wrong number of arguments to apply: expected at least 1, got 0".into(),
             ));
         }
-        let lst = self.stack[at + argc - 1];
+        let lst = self.machine.regs()[at + argc - 1];
         let items = primitives::args::list("apply", lst)?;
         let n = argc - 2 + items.len();
-        self.ensure_stack(at + 1 + n);
-        self.stack[at + argc - 1..at + 1 + n].copy_from_slice(&items);
+        self.machine
+            .ensure(at + 2 + n)
+            .map_err(|_| Fault::Msg("stack overflow (register stack exhausted)".into()))?;
+        self.machine.regs_mut()[at + argc - 1..at + 1 + n].copy_from_slice(&items);
         Ok(n)
     }
 
     /// Checks the argument count and gathers rest arguments into a list.
+    /// Registers `[base, base + max(nregs, argc + 1))` are valid.
     fn bind_args(&mut self, proto: &Proto, base: usize, argc: usize) -> Result<(), Fault> {
         let req = proto.arity.required as usize;
         if proto.arity.rest {
             if argc < req {
                 return Err(arity_fault(&proto.name, &format!("at least {req}"), argc));
             }
-            let rest = self.rt.heap.list(&self.stack[base + req..base + argc]);
-            self.ensure_stack(base + req + 1);
-            self.stack[base + req] = rest;
+            self.collect_rest(base, argc, req);
         } else if argc != req {
             return Err(arity_fault(&proto.name, &req.to_string(), argc));
         }
         Ok(())
+    }
+
+    /// Replaces arguments `required..argc` of the window at `base` by a
+    /// list of them.
+    pub(crate) fn collect_rest(&mut self, base: usize, argc: usize, required: usize) {
+        let rest = self
+            .rt
+            .heap
+            .list(&self.machine.regs()[base + required..base + argc]);
+        self.machine.regs_mut()[base + required] = rest;
+    }
+
+    /// Moves the callee and arguments at `pos` down over the frame whose
+    /// register 0 is `base` (callee to `base - 1`).
+    pub(crate) fn slide_into_frame(&mut self, base: usize, pos: usize, argc: usize) {
+        self.machine
+            .regs_mut()
+            .copy_within(pos..pos + 1 + argc, base - 1);
     }
 
     /// A call in tail position of the frame at `base`: the callee replaces
@@ -147,26 +215,39 @@ impl Vm {
         argc: usize,
     ) -> Result<Entered, Fault> {
         let mut argc = argc;
-        if let Some(p) = self.stack[pos].as_prim() {
+        if let Some(p) = self.machine.regs()[pos].as_prim() {
             match primitives::info(p).imp {
-                PrimImpl::Fn(_) => return self.call_prim_value(image, p, pos, argc),
+                PrimImpl::Fn(_) | PrimImpl::Vm(_) => {
+                    return self.call_prim_value(image, p, pos, argc);
+                }
                 PrimImpl::Apply => {
+                    check_prim_arity(p, argc)?;
                     argc = self.spread_apply(pos + 1, argc)?;
-                    self.stack.copy_within(pos + 1..pos + 2 + argc, pos);
+                    self.machine
+                        .regs_mut()
+                        .copy_within(pos + 1..pos + 2 + argc, pos);
                 }
             }
         }
-        if self.stack[pos].as_closure().is_none() {
+        let Some(c) = self.machine.regs()[pos].as_closure() else {
             return self.enter(image, pos, argc);
-        }
+        };
         // Slide callee and arguments down over the current frame.
-        self.stack.copy_within(pos..pos + 1 + argc, base - 1);
-        let saved = self.frames.pop().expect("frame");
-        match self.enter(image, base - 1, argc) {
-            Ok(e) => Ok(e),
+        self.slide_into_frame(base, pos, argc);
+        let saved = self.machine.pop_frame();
+        if let Some(entry) = self.native_entry(c.func) {
+            return Ok(match self.call_native(entry, base - 1, argc) {
+                Entered::Value(v) => Entered::Returned(v),
+                other => other,
+            });
+        }
+        match self.push_interpreted(image, c.func, base - 1, argc) {
+            Ok(()) => Ok(Entered::Frame),
             Err(f) => {
                 // Keep the caller's frame for the error's location.
-                self.frames.push(saved);
+                self.machine
+                    .push_frame(saved)
+                    .expect("the popped frame fits again");
                 Err(f)
             }
         }
@@ -175,9 +256,120 @@ impl Vm {
     /// Pops the running frame, delivering `v` to the caller. Returns
     /// `Some(v)` when that ends the current `run`.
     pub(crate) fn return_value(&mut self, v: Value, stop: usize) -> Option<Value> {
-        let fr = self.frames.pop().expect("frame");
-        self.stack[fr.base as usize - 1] = v;
-        (self.frames.len() == stop).then_some(v)
+        let fr = self.machine.pop_frame();
+        self.machine.regs_mut()[fr.base as usize - 1] = v;
+        (self.machine.depth() == stop).then_some(v)
+    }
+
+    // ---- entries from native code -------------------------------------
+
+    /// The adapter's call: runs the closure in register `at` (with `argc`
+    /// arguments after it) in the interpreter, or hands it back to native
+    /// code if it has been compiled since. A `status` code.
+    pub(crate) fn run_from_native(&mut self, at: usize, argc: usize) -> i64 {
+        let func = self.machine.regs()[at]
+            .as_closure()
+            .expect("the adapter runs closures")
+            .func;
+        if let Some(entry) = self.native_entry(func) {
+            self.machine.pending_entry = entry;
+            self.machine.pending_argc = argc as u64;
+            return status::TAILCALL;
+        }
+        let stop = self.machine.depth();
+        let image = self.image.clone();
+        if let Err(f) = self.push_interpreted(&image, func, at, argc) {
+            self.raise(f);
+            return status::UNWIND;
+        }
+        match self.run(stop, true) {
+            Ok(v) => {
+                self.machine.regs_mut()[at] = v;
+                status::OK
+            }
+            Err(Stop::Unwound) => status::UNWIND,
+            Err(Stop::TailCall) => status::TAILCALL,
+        }
+    }
+
+    /// Native code calling a value that is not a closure (a primitive,
+    /// `apply`, or not a procedure) at register `at`: its value, or `None`
+    /// when it raised.
+    pub(crate) fn call_value_nested(&mut self, at: usize, argc: usize) -> Option<Value> {
+        self.call_at(at, argc).ok()
+    }
+
+    /// Native code's `CallPrim`: primitive `p` on registers `at..`.
+    pub(crate) fn call_prim_nested(&mut self, p: PrimId, at: usize, argc: usize) -> Option<Value> {
+        let image = self.image.clone();
+        let stop = self.machine.depth();
+        match self.call_prim(&image, p.0, at, argc) {
+            Ok(Entered::Value(v)) => Some(v),
+            Ok(Entered::Frame) => self.run(stop, false).ok(),
+            Ok(Entered::Returned(_)) => unreachable!("a call never pops"),
+            Ok(Entered::Unwinding) => None,
+            Err(f) => {
+                self.raise(f);
+                None
+            }
+        }
+    }
+
+    /// Native code's tail call of a value that is not a closure, in the
+    /// frame with register 0 at `regs` and the call window at `regs +
+    /// base`. Either leaves the value in the window's first register
+    /// (`OK`), or sets up a tail call to a closure (`TAILCALL`, with the
+    /// callee slid down to `regs - 1`), or raises (`UNWIND`).
+    pub(crate) fn tail_value_from_native(&mut self, regs: usize, base: usize, argc: usize) -> i64 {
+        let pos = regs + base;
+        let mut argc = argc;
+        if let Some(p) = self.machine.regs()[pos].as_prim()
+            && let PrimImpl::Apply = primitives::info(p).imp
+        {
+            let spread = check_prim_arity(p, argc).and_then(|()| self.spread_apply(pos + 1, argc));
+            match spread {
+                Ok(n) => argc = n,
+                Err(f) => {
+                    self.raise(f);
+                    return status::UNWIND;
+                }
+            }
+            self.machine
+                .regs_mut()
+                .copy_within(pos + 1..pos + 2 + argc, pos);
+        }
+        if let Some(c) = self.machine.regs()[pos].as_closure() {
+            self.slide_into_frame(regs, pos, argc);
+            let jit = self.jit.as_ref().expect("native code needs the JIT");
+            self.machine.pending_entry = jit.entry(c.func);
+            self.machine.pending_argc = argc as u64;
+            return status::TAILCALL;
+        }
+        match self.call_at(pos, argc) {
+            Ok(v) => {
+                self.machine.regs_mut()[pos] = v;
+                status::OK
+            }
+            Err(_) => status::UNWIND,
+        }
+    }
+
+    pub(crate) fn arity_fault(&self, func: u32, argc: usize) -> Fault {
+        let proto = &self.image.protos[func as usize];
+        let req = proto.arity.required as usize;
+        let expected = if proto.arity.rest {
+            format!("at least {req}")
+        } else {
+            req.to_string()
+        };
+        arity_fault(&proto.name, &expected, argc)
+    }
+
+    pub(crate) fn overflow_fault(&self, func: u32) -> Fault {
+        Fault::Msg(format!(
+            "stack overflow in {} (more than {} frames deep)",
+            self.image.protos[func as usize].name, self.config.max_depth
+        ))
     }
 }
 

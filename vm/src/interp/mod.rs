@@ -1,13 +1,17 @@
 //! The bytecode interpreter.
 //!
-//! Frames live on a heap-allocated stack (no Rust recursion per Fluent
-//! call), so deep recursion is bounded only by [`VmConfig::max_depth`].
-//! Registers of all frames share one `Vec<Value>`; a frame is a window into
-//! it (see the opcode table's calling convention). The dispatch loop keeps
-//! each arm short: calls, returns, raising, and collection are out of line
-//! in `call.rs` and `unwind.rs`.
+//! Frames live on the [`Machine`]'s frame stack (no Rust recursion per
+//! Fluent call), so deep recursion is bounded only by
+//! [`VmConfig::max_depth`]. Registers of all frames share one register
+//! stack that never moves; a frame is a window into it (see the opcode
+//! table's calling convention). Native code (the JIT) uses the same frames
+//! and registers, so the two tiers call each other freely and the
+//! collector and error reports see one stack. The dispatch loop keeps each
+//! arm short: calls, returns, raising, tiering and collection are out of
+//! line in `call.rs`, `unwind.rs` and `tier.rs`.
 
 mod call;
+mod tier;
 mod unwind;
 
 use crate::arith::{self, ArithOp, CmpOp};
@@ -15,6 +19,8 @@ use crate::bytecode::{Const, Imm, Op};
 use crate::error::RuntimeError;
 use crate::heap::{BoxCell, GcConfig, Heap, Tagged};
 use crate::image::Image;
+use crate::jit::{Jit, JitConfig};
+use crate::machine::Machine;
 use crate::primitives::Fault;
 use crate::runtime::{Output, Runtime};
 use crate::symbol::Symbol;
@@ -36,6 +42,8 @@ pub struct VmConfig {
     /// make before it stops with "fuel exhausted" (a time budget for
     /// running untrusted or generated programs, such as the fuzz tests).
     pub fuel: Option<u64>,
+    /// When functions are compiled to native code.
+    pub jit: JitConfig,
 }
 
 impl Default for VmConfig {
@@ -44,20 +52,17 @@ impl Default for VmConfig {
             max_depth: 10_000_000,
             gc: GcConfig::default(),
             fuel: None,
+            jit: JitConfig::default(),
         }
     }
 }
 
-/// An activation record.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Frame {
-    pub func: u32,
-    /// The next instruction (saved only when the frame is not running).
-    pub pc: u32,
-    /// Index of register 0 in the stack; `stack[base - 1]` holds the
-    /// running closure and receives the return value.
-    pub base: u32,
-}
+/// Registers reserved per frame of [`VmConfig::max_depth`] (address space
+/// only: pages are committed as they are used).
+const REGS_PER_FRAME: usize = 32;
+/// Bounds on the register stack's reservation, in values.
+const MIN_REGS: usize = 1 << 16;
+const MAX_REGS: usize = 1 << 28;
 
 /// An active `try`.
 #[derive(Clone, Copy, Debug)]
@@ -68,13 +73,33 @@ pub(crate) struct Catch {
     pub handler: u32,
 }
 
-/// Execution counters: what the JIT reads to decide what is hot.
+/// Execution counters: what the JIT reads to decide what is hot. Each
+/// function's counts are one boxed slice, `[calls, loop 0, loop 1, ...]`,
+/// that never moves: native code increments them in place.
 #[derive(Clone, Debug, Default)]
 pub struct Counters {
-    /// Calls per function.
-    pub calls: Vec<u64>,
-    /// Back-edges taken per function and loop.
-    pub loops: Vec<Vec<u64>>,
+    per_func: Vec<Box<[u64]>>,
+}
+
+impl Counters {
+    /// Calls of function `f` so far.
+    pub fn calls(&self, f: usize) -> u64 {
+        self.per_func[f][0]
+    }
+
+    /// Back-edges taken in each loop of function `f`.
+    pub fn loops(&self, f: usize) -> &[u64] {
+        &self.per_func[f][1..]
+    }
+
+    fn add_function(&mut self, loops: usize) {
+        self.per_func.push(vec![0; loops + 1].into_boxed_slice());
+    }
+
+    /// Where function `f`'s counts live (for native code).
+    pub(crate) fn slot(&mut self, f: usize) -> *mut u64 {
+        self.per_func[f].as_mut_ptr()
+    }
 }
 
 /// A loaded program and its running state.
@@ -84,13 +109,21 @@ pub struct Vm {
     /// Constants of each function, as values.
     pub(crate) consts: Arc<Vec<Box<[Value]>>>,
     pub(crate) globals: Vec<Value>,
-    pub(crate) stack: Vec<Value>,
-    pub(crate) frames: Vec<Frame>,
+    /// Registers, frames and the fields native code shares.
+    pub(crate) machine: Box<Machine>,
     pub(crate) catches: Vec<Catch>,
     pub counters: Counters,
     pub(crate) config: VmConfig,
-    /// Calls and loop iterations left (see [`VmConfig::fuel`]).
-    pub(crate) fuel: u64,
+    /// The report of an uncaught raise, while the stack unwinds to the
+    /// host's call.
+    pub(crate) pending: Option<RuntimeError>,
+    /// Frames below this belong to an outer host call (none: `call` is
+    /// not re-entered while running).
+    pub(crate) host_depth: usize,
+    pub(crate) jit: Option<Jit>,
+    /// Calls before a function is compiled (`with-jit-threshold` changes
+    /// it for an extent); `u64::MAX` when the JIT is off.
+    pub(crate) threshold: u64,
 }
 
 impl Vm {
@@ -109,26 +142,54 @@ impl Vm {
                     .collect()
             })
             .collect();
-        let counters = Counters {
-            calls: vec![0; image.protos.len()],
-            loops: image
-                .protos
-                .iter()
-                .map(|p| vec![0; p.loops as usize])
-                .collect(),
+        let mut counters = Counters::default();
+        for p in &image.protos {
+            counters.add_function(p.loops as usize);
+        }
+        let regs = config
+            .max_depth
+            .saturating_mul(REGS_PER_FRAME)
+            .clamp(MIN_REGS, MAX_REGS);
+        let mut machine = Machine::new(regs, config.max_depth.saturating_add(1));
+        machine.fuel = config.fuel.unwrap_or(u64::MAX);
+        let jit = if config.jit.enabled {
+            let jit = Jit::new(config.jit.clone(), image.protos.len()).map_err(|e| {
+                format!("the JIT cannot start on this machine: {e} (run with --jit off)")
+            })?;
+            Some(jit)
+        } else {
+            None
         };
-        Ok(Vm {
+        let threshold = if jit.is_some() {
+            config.jit.threshold as u64
+        } else {
+            u64::MAX
+        };
+        let mut vm = Vm {
             rt,
             globals: vec![Value::UNDEFINED; image.globals.len()],
             consts: Arc::new(consts),
             image,
-            stack: Vec::with_capacity(1 << 12),
-            frames: Vec::new(),
+            machine,
             catches: Vec::new(),
             counters,
-            fuel: config.fuel.unwrap_or(u64::MAX),
             config,
-        })
+            pending: None,
+            host_depth: 0,
+            jit,
+            threshold,
+        };
+        vm.sync_machine();
+        Ok(vm)
+    }
+
+    /// Points the machine at the globals and the function table (after
+    /// either may have moved).
+    pub(crate) fn sync_machine(&mut self) {
+        self.machine.globals = self.globals.as_mut_ptr();
+        if let Some(jit) = &self.jit {
+            self.machine.func_table = jit.table();
+        }
     }
 
     /// Adds functions, globals and files linked after the image was
@@ -159,8 +220,7 @@ impl Vm {
                     .collect(),
             );
             self.rt.func_names.push(p.name.clone());
-            self.counters.calls.push(0);
-            self.counters.loops.push(vec![0; p.loops as usize]);
+            self.counters.add_function(p.loops as usize);
         }
         self.consts = Arc::new(consts);
         image.protos.extend(protos);
@@ -170,6 +230,11 @@ impl Vm {
             .extend_from_slice(&globals[image.globals.len().min(globals.len())..]);
         self.globals.resize(image.globals.len(), Value::UNDEFINED);
         image.init.extend_from_slice(init);
+        let nfuncs = image.protos.len();
+        if let Some(jit) = &mut self.jit {
+            jit.extend(nfuncs);
+        }
+        self.sync_machine();
         let mut last = None;
         for &f in init {
             let clo = self.rt.heap.closure(f, &[]);
@@ -212,31 +277,67 @@ impl Vm {
 
     /// Calls `f` with `args` and runs it to completion.
     pub fn call(&mut self, f: Value, args: &[Value]) -> Result<Value, RuntimeError> {
+        let stop = self.machine.depth();
+        let outer = std::mem::replace(&mut self.host_depth, stop);
+        if self.jit.is_some() {
+            self.machine.sp_limit = crate::jit::native_stack_limit();
+        }
         let pos = self.top();
-        self.ensure_stack(pos + 1 + args.len());
-        self.stack[pos] = f;
-        self.stack[pos + 1..pos + 1 + args.len()].copy_from_slice(args);
-        let stop = self.frames.len();
+        let result = if self.machine.ensure(pos + 1 + args.len()).is_err() {
+            self.raise(Fault::Msg(
+                "stack overflow (register stack exhausted)".into(),
+            ));
+            Err(Stop::Unwound)
+        } else {
+            let regs = self.machine.regs_mut();
+            regs[pos] = f;
+            regs[pos + 1..pos + 1 + args.len()].copy_from_slice(args);
+            self.call_at(pos, args.len())
+        };
+        self.host_depth = outer;
+        result.map_err(|_| {
+            self.machine.truncate_frames(stop);
+            self.catches.retain(|c| c.depth <= stop);
+            self.pending.take().unwrap_or_else(|| RuntimeError {
+                message: "internal error: a raise without a report".into(),
+                location: None,
+                backtrace: vec![],
+                elided: 0,
+            })
+        })
+    }
+
+    /// Calls the procedure in register `pos` with the `argc` arguments
+    /// after it and runs it to completion (interpreted or native).
+    pub(crate) fn call_at(&mut self, pos: usize, argc: usize) -> Result<Value, Stop> {
+        let stop = self.machine.depth();
         let image = self.image.clone();
-        match self.enter(&image, pos, args.len()) {
+        match self.enter(&image, pos, argc) {
             Ok(Entered::Value(v)) => Ok(v),
-            Ok(Entered::Frame) => self.run(stop),
-            Err(fault) => Err(self.uncaught(fault, stop)),
+            Ok(Entered::Frame) => self.run(stop, false),
+            Ok(Entered::Unwinding) => Err(Stop::Unwound),
+            Ok(Entered::Returned(_)) => unreachable!("`enter` never pops a frame"),
+            Err(fault) => {
+                self.raise(fault);
+                Err(Stop::Unwound)
+            }
         }
     }
 
     /// One past the highest register in use.
     pub(crate) fn top(&self) -> usize {
-        match self.frames.last() {
+        match self.machine.top_frame() {
             Some(f) => f.base as usize + self.image.protos[f.func as usize].nregs as usize,
             None => 0,
         }
     }
 
-    pub(crate) fn ensure_stack(&mut self, len: usize) {
-        if self.stack.len() < len {
-            self.stack.resize(len, Value::NIL);
-        }
+    /// Makes registers `[0, len)` usable; a stack overflow in `func` if
+    /// the register stack is exhausted.
+    pub(crate) fn ensure_regs(&mut self, len: usize, func: u32) -> Result<(), Fault> {
+        self.machine
+            .ensure(len)
+            .map_err(|_| self.overflow_fault(func))
     }
 
     /// The write-style text of a value (for messages: cut short, see
@@ -245,12 +346,16 @@ impl Vm {
         self.rt.show_in_message(v, crate::printer::Mode::Write)
     }
 
-    /// Runs frames until the frame count drops back to `stop`.
-    fn run(&mut self, stop: usize) -> Result<Value, RuntimeError> {
+    /// Runs frames until the frame count drops back to `stop`. With
+    /// `from_native`, the run was entered from native code (the
+    /// adapter): a tail call from its entry frame to native code ends the
+    /// run with [`Stop::TailCall`], so the adapter makes it and native
+    /// stack does not grow with mutual tail calls across tiers.
+    pub(crate) fn run(&mut self, stop: usize, from_native: bool) -> Result<Value, Stop> {
         let image = self.image.clone();
         let consts = self.consts.clone();
         'frame: loop {
-            let fr = *self.frames.last().expect("a running frame");
+            let fr = *self.machine.top_frame().expect("a running frame");
             let func = fr.func as usize;
             let proto = &image.protos[func];
             let code = &proto.code[..];
@@ -261,27 +366,28 @@ impl Vm {
             // below): the image passed `bytecode::verify` at load, so every
             // register operand is below `proto.nregs`, every jump target and
             // constant index is in range, and code ends in a terminator;
-            // `enter` made `stack.len() >= base + nregs` when it pushed this
-            // frame, and the stack only shrinks at collections, to the top
-            // of this frame. `regs` is re-derived after every call out of
-            // this loop that could move or reborrow the stack.
-            let mut regs: *mut Value = unsafe { self.stack.as_mut_ptr().add(base) };
-            macro_rules! refresh {
-                () => {
-                    regs = unsafe { self.stack.as_mut_ptr().add(base) }
-                };
-            }
+            // `enter` made registers `[0, base + nregs)` valid when it pushed
+            // this frame, and the register stack never moves.
+            let regs: *mut Value = unsafe { self.machine.stack.add(base) };
 
-            // Raises `$fault` at the current instruction: either a `try`
-            // catches it (continue in its handler) or the run ends.
+            // Where control goes once a raise has updated the machine: the
+            // catching frame is in this run (continue there), or the run
+            // ends.
+            macro_rules! unwinding {
+                () => {{
+                    if self.machine.unwind_depth as usize > stop {
+                        continue 'frame;
+                    }
+                    return Err(Stop::Unwound);
+                }};
+            }
+            // Raises `$fault` at the current instruction.
             macro_rules! throw {
                 ($fault:expr) => {{
                     let fault = $fault;
-                    self.frames.last_mut().expect("frame").pc = pc as u32;
-                    match self.throw(fault, stop) {
-                        Ok(()) => continue 'frame,
-                        Err(e) => return Err(e),
-                    }
+                    self.save_pc(pc);
+                    self.raise(fault);
+                    unwinding!()
                 }};
             }
             macro_rules! r {
@@ -300,9 +406,8 @@ impl Vm {
             macro_rules! safepoint {
                 () => {
                     if self.rt.heap.wants_collection() {
-                        self.frames.last_mut().expect("frame").pc = pc as u32;
+                        self.save_pc(pc);
                         self.collect_garbage();
-                        refresh!();
                     }
                 };
             }
@@ -321,13 +426,13 @@ impl Vm {
                     Op::GetGlobal { dst, g } => {
                         let v = *unsafe { self.globals.get_unchecked(g as usize) };
                         if v == Value::UNDEFINED {
-                            throw!(self.unbound(g));
+                            throw!(self.unbound_fault(g));
                         }
                         r!(dst) = v;
                     }
                     Op::SetGlobal { src, g } => {
                         if *unsafe { self.globals.get_unchecked(g as usize) } == Value::UNDEFINED {
-                            throw!(self.unbound(g));
+                            throw!(self.unbound_fault(g));
                         }
                         *unsafe { self.globals.get_unchecked_mut(g as usize) } = r!(src);
                     }
@@ -352,8 +457,7 @@ impl Vm {
                         r!(cell).get::<BoxCell>().expect("box").value.set(r!(src));
                     }
                     Op::MakeClosure { dst, func: f } => {
-                        let c = self.make_closure(&image, base, f);
-                        refresh!();
+                        let c = self.make_closure_at(base, f);
                         r!(dst) = c;
                         safepoint!();
                     }
@@ -456,30 +560,45 @@ impl Vm {
                         }
                     }
                     Op::Loop { counter, to } => {
-                        if self.fuel == 0 {
+                        if self.machine.fuel == 0 {
                             throw!(Fault::Msg(FUEL_EXHAUSTED.into()));
                         }
-                        self.fuel -= 1;
-                        self.counters.loops[func][counter as usize] += 1;
+                        self.machine.fuel -= 1;
+                        let n = &mut self.counters.per_func[func][counter as usize + 1];
+                        *n += 1;
+                        if *n == self.threshold.saturating_mul(JitConfig::LOOP_FACTOR) {
+                            self.loop_is_hot(func as u32);
+                        }
                         pc = to as usize;
                         safepoint!();
                     }
 
                     Op::Call { base: cb, argc } => {
-                        self.frames.last_mut().expect("frame").pc = pc as u32;
+                        self.save_pc(pc);
                         match self.enter(&image, base + cb as usize, argc as usize) {
                             Ok(Entered::Frame) => continue 'frame,
                             Ok(Entered::Value(v)) => {
-                                refresh!();
                                 r!(cb) = v;
                                 safepoint!();
                             }
+                            Ok(Entered::Unwinding) => unwinding!(),
+                            Ok(Entered::Returned(_)) => unreachable!("a call never pops"),
                             Err(f) => throw!(f),
                         }
                     }
                     Op::TailCall { base: cb, argc } => {
-                        self.frames.last_mut().expect("frame").pc = pc as u32;
-                        match self.tail_call(&image, base, base + cb as usize, argc as usize) {
+                        self.save_pc(pc);
+                        let entry_frame = from_native && self.machine.depth() == stop + 1;
+                        let pos = base + cb as usize;
+                        if entry_frame && let Some(entry) = self.native_callee(pos) {
+                            // Hand the call to the adapter that entered this run.
+                            self.slide_into_frame(base, pos, argc as usize);
+                            self.machine.pop_frame();
+                            self.machine.pending_entry = entry;
+                            self.machine.pending_argc = argc as u64;
+                            return Err(Stop::TailCall);
+                        }
+                        match self.tail_call(&image, base, pos, argc as usize) {
                             Ok(Entered::Frame) => continue 'frame,
                             Ok(Entered::Value(v)) => {
                                 if let Some(v) = self.return_value(v, stop) {
@@ -487,6 +606,13 @@ impl Vm {
                                 }
                                 continue 'frame;
                             }
+                            Ok(Entered::Returned(v)) => {
+                                if self.machine.depth() == stop {
+                                    return Ok(v);
+                                }
+                                continue 'frame;
+                            }
+                            Ok(Entered::Unwinding) => unwinding!(),
                             Err(f) => throw!(f),
                         }
                     }
@@ -495,15 +621,16 @@ impl Vm {
                         argc,
                         prim,
                     } => {
-                        self.frames.last_mut().expect("frame").pc = pc as u32;
+                        self.save_pc(pc);
                         let at = base + cb as usize;
                         match self.call_prim(&image, prim, at, argc as usize) {
                             Ok(Entered::Value(v)) => {
-                                refresh!();
                                 r!(cb) = v;
                                 safepoint!();
                             }
                             Ok(Entered::Frame) => continue 'frame,
+                            Ok(Entered::Unwinding) => unwinding!(),
+                            Ok(Entered::Returned(_)) => unreachable!("a call never pops"),
                             Err(f) => throw!(f),
                         }
                     }
@@ -524,8 +651,7 @@ impl Vm {
                         let v = self
                             .rt
                             .heap
-                            .tagged(tag, &self.stack[at..at + argc as usize]);
-                        refresh!();
+                            .tagged(tag, &self.machine.regs()[at..at + argc as usize]);
                         r!(b) = v;
                         safepoint!();
                     }
@@ -551,44 +677,61 @@ impl Vm {
                         let v = r!(src).as_vector().expect("vector");
                         r!(dst) = v.items()[idx as usize].get();
                     }
-                    Op::NoMatch { src } => {
-                        let msg =
-                            format!("no match clause matched the value {}", self.show(r!(src)));
-                        throw!(Fault::Msg(msg));
-                    }
+                    Op::NoMatch { src } => throw!(self.no_match_fault(r!(src))),
 
-                    Op::PushCatch { dst, to } => {
-                        let depth = self.frames.len();
-                        self.catches.push(Catch {
-                            depth,
-                            dst,
-                            handler: to,
-                        });
-                    }
-                    Op::PopCatch {} => {
-                        self.catches.pop();
-                    }
+                    Op::PushCatch { dst, to } => self.push_catch(dst, to),
+                    Op::PopCatch {} => self.pop_catch(),
                 }
             }
         }
     }
 
-    fn unbound(&self, g: u32) -> Fault {
+    pub(crate) fn unbound_fault(&self, g: u32) -> Fault {
         Fault::Msg(format!(
             "unbound variable: {}",
             self.image.globals[g as usize].name
         ))
     }
 
-    fn make_closure(&mut self, image: &Image, base: usize, f: u32) -> Value {
+    pub(crate) fn no_match_fault(&self, v: Value) -> Fault {
+        Fault::Msg(format!(
+            "no match clause matched the value {}",
+            self.show(v)
+        ))
+    }
+
+    pub(crate) fn push_catch(&mut self, dst: u16, handler: u32) {
+        let depth = self.machine.depth();
+        self.catches.push(Catch {
+            depth,
+            dst,
+            handler,
+        });
+    }
+
+    pub(crate) fn pop_catch(&mut self) {
+        self.catches.pop();
+    }
+
+    /// Records `pc` as the running frame's resume point.
+    #[inline(always)]
+    fn save_pc(&mut self, pc: usize) {
+        if let Some(f) = self.machine.top_frame_mut() {
+            f.pc = pc as u32;
+        }
+    }
+
+    /// A new closure of function `f`, capturing from the frame at `base`.
+    pub(crate) fn make_closure_at(&mut self, base: usize, f: u32) -> Value {
         use crate::bytecode::CaptureSrc;
-        let caps: Vec<Value> = image.protos[f as usize]
+        let regs = self.machine.regs();
+        let caps: Vec<Value> = self.image.protos[f as usize]
             .captures
             .iter()
             .map(|c| match *c {
-                CaptureSrc::Local(r) => self.stack[base + r as usize],
+                CaptureSrc::Local(r) => regs[base + r as usize],
                 CaptureSrc::Upval(i) => {
-                    let clo = self.stack[base - 1].as_closure().expect("running closure");
+                    let clo = regs[base - 1].as_closure().expect("running closure");
                     clo.captures()[i as usize].get()
                 }
             })
@@ -598,26 +741,37 @@ impl Vm {
 
     /// Marks from every root and frees the rest. Only at safepoints.
     pub(crate) fn collect_garbage(&mut self) {
-        // Registers above the running frame hold stale values; drop them
-        // so that the stack below `top` is exactly the live registers (the
-        // invariant that makes marking them safe, see `heap`).
+        // Registers above the running frame hold stale values; forget
+        // them so that the registers below `top` are exactly the ones
+        // scanned (the invariant of `Machine`).
         let top = self.top();
-        self.stack.truncate(top);
+        self.machine.shrink(top);
+        self.machine.gc_pending = 0;
         let Vm {
             rt,
-            stack,
+            machine,
             globals,
             consts,
             ..
         } = self;
         rt.heap.collect(|m| {
-            m.mark_all(stack);
+            m.mark_all(machine.regs());
             m.mark_all(globals);
             for c in consts.iter() {
                 m.mark_all(c);
             }
         });
     }
+}
+
+/// Why a run stopped without a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// A raise is unwinding past this run (see `Vm::raise`).
+    Unwound,
+    /// The run's entry frame tail-called native code; the adapter makes
+    /// the call (`Machine::pending_entry`).
+    TailCall,
 }
 
 #[inline(always)]

@@ -24,27 +24,42 @@ impl Vm {
         }
     }
 
-    /// Raises `fault` in the running frame (whose `pc` is saved). If a
-    /// `try` entered by this `run` catches it, unwinds to its handler and
-    /// returns `Ok`; otherwise returns the error for the user.
-    pub(crate) fn throw(&mut self, fault: Fault, stop: usize) -> Result<(), RuntimeError> {
-        if let Some(c) = self.catches.last().copied().filter(|c| c.depth > stop) {
+    /// Raises `fault` in the running frame (whose `pc` is saved). Every
+    /// tier raises through here, and all the state changes happen here:
+    ///
+    /// - if a `try` catches it, the frames above the `try`'s frame are
+    ///   dropped, that frame resumes at the handler with the raised value
+    ///   in the handler's register, and `Machine::unwind_depth` names it;
+    /// - otherwise the report (message, location, backtrace) is built now,
+    ///   while the frames are intact, and kept in `pending` for the host's
+    ///   `call`; `unwind_depth` is 0, a depth no frame has.
+    ///
+    /// Then every interpreter run and native frame between the raise and
+    /// the catching frame returns "unwinding" (`Stop::Unwound`,
+    /// `status::UNWIND`) until the frame at `unwind_depth` sees itself
+    /// named and continues.
+    pub(crate) fn raise(&mut self, fault: Fault) {
+        let host = self.host_depth;
+        if let Some(c) = self.catches.last().copied().filter(|c| c.depth > host) {
             self.catches.pop();
             let v = self.fault_value(&fault);
-            self.frames.truncate(c.depth);
-            let fr = self.frames.last_mut().expect("frame of the try");
+            self.machine.truncate_frames(c.depth);
+            let fr = self.machine.top_frame_mut().expect("frame of the try");
             fr.pc = c.handler;
             let base = fr.base as usize;
-            self.stack[base + c.dst as usize] = v;
-            return Ok(());
+            self.machine.regs_mut()[base + c.dst as usize] = v;
+            self.machine.unwind_depth = c.depth as u64;
+            return;
         }
-        Err(self.uncaught(fault, stop))
+        let report = self.report(fault, host);
+        self.pending = Some(report);
+        self.machine.unwind_depth = 0;
     }
 
-    /// The report for an uncaught fault; unwinds the frames above `stop`.
-    pub(crate) fn uncaught(&mut self, fault: Fault, stop: usize) -> RuntimeError {
+    /// The report for an uncaught fault, from the frames above `stop`.
+    fn report(&mut self, fault: Fault, stop: usize) -> RuntimeError {
         let message = self.error_message(&fault);
-        let frames = &self.frames[stop.min(self.frames.len())..];
+        let frames = &self.machine.frames()[stop.min(self.machine.depth())..];
         let n = frames.len();
         let mut backtrace = Vec::new();
         let mut elided = 0;
@@ -58,8 +73,6 @@ impl Vm {
             backtrace.push(BacktraceEntry { function, location });
         }
         let location = backtrace.first().and_then(|e| e.location.clone());
-        self.frames.truncate(stop);
-        self.catches.retain(|c| c.depth <= stop);
         RuntimeError {
             message,
             location,

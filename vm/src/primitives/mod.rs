@@ -77,6 +77,33 @@ pub enum PrimImpl {
     Fn(PrimFn),
     /// `apply`: the interpreter spreads the arguments and calls.
     Apply,
+    /// Acts on the VM (the JIT, calling a thunk): see `interp::tier`.
+    Vm(VmOp),
+}
+
+/// The primitives implemented by the VM itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmOp {
+    /// `(jit-compile f)`: compile `f` now; whether it runs natively.
+    JitCompile,
+    /// `(jit-stats)`: the per-function table to stderr.
+    JitStats,
+    /// `(%with-jit-threshold n thunk)`: `thunk` with threshold `n`
+    /// (what `with-jit-threshold` lowers to).
+    WithJitThreshold,
+    /// `(%time thunk)`: `thunk`'s value; elapsed time to stderr (what
+    /// `time` lowers to).
+    Time,
+}
+
+const fn vm_prim(name: &'static str, min: u16, max: u16, op: VmOp) -> PrimInfo {
+    PrimInfo {
+        name,
+        min_args: min,
+        max_args: Some(max),
+        effects: &[],
+        imp: PrimImpl::Vm(op),
+    }
 }
 
 /// One row of the primitive table.
@@ -297,6 +324,11 @@ pub static TABLE: &[PrimInfo] = &[
     prim("error-object?", 1, 1, pred::is_error_object),
     prim("error-object-message", 1, 1, pred::error_object_message),
     prim("error-object-irritants", 1, 1, pred::error_object_irritants),
+    // The VM and its JIT.
+    vm_prim("jit-compile", 1, 1, VmOp::JitCompile),
+    vm_prim("jit-stats", 0, 0, VmOp::JitStats).with(&[IO]),
+    vm_prim("%with-jit-threshold", 2, 2, VmOp::WithJitThreshold),
+    vm_prim("%time", 1, 1, VmOp::Time).with(&[IO, EffectKind::Time]),
     PrimInfo {
         name: "apply",
         min_args: 1,

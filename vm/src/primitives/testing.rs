@@ -32,7 +32,7 @@ pub fn call(rt: &mut Runtime, name: &str, a: &[Value]) -> Result<Value, Fault> {
     );
     match p.imp {
         PrimImpl::Fn(f) => f(rt, a),
-        PrimImpl::Apply => panic!("{name} is not a leaf primitive"),
+        PrimImpl::Apply | PrimImpl::Vm(_) => panic!("{name} is not a leaf primitive"),
     }
 }
 

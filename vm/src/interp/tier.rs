@@ -1,0 +1,264 @@
+//! Tiering: when a function moves from the interpreter to native code,
+//! and the procedures that steer it from a program (`jit-compile`,
+//! `with-jit-threshold`, `jit-stats`, `time`).
+//!
+//! A function is compiled when its call count reaches the threshold (at
+//! its next call, from the interpreter or from native code through the
+//! adapter), or when one of its loops has taken `threshold *
+//! LOOP_FACTOR` back-edges (its next call then runs natively; entering
+//! compiled code in the middle of a running loop, OSR, is not done).
+
+use super::call::Entered;
+use super::{Stop, Vm};
+use crate::jit::{FnInput, Tier};
+use crate::primitives::{Fault, VmOp};
+use crate::value::Value;
+use std::time::Instant;
+
+impl Vm {
+    /// The native entry to use for a call of `func` now: compiled code
+    /// (compiling it first if it just became hot), or `None` to
+    /// interpret. Also `None` when the native stack is nearly used up:
+    /// the interpreter keeps its frames on the heap, so deep recursion
+    /// goes on there.
+    #[inline]
+    pub(crate) fn native_entry(&mut self, func: u32) -> Option<*const u8> {
+        let jit = self.jit.as_ref()?;
+        let entry = match jit.native_entry(func) {
+            Some(e) => e,
+            None => {
+                let calls = self.counters.per_func[func as usize][0];
+                if calls < self.threshold || jit.tried(func) {
+                    return None;
+                }
+                self.compile(func).ok()?
+            }
+        };
+        (!self.native_stack_low()).then_some(entry)
+    }
+
+    /// The native entry of the callee in register `pos`, if it is a
+    /// closure that runs natively (see `native_entry`).
+    pub(crate) fn native_callee(&mut self, pos: usize) -> Option<*const u8> {
+        let c = self.machine.regs()[pos].as_closure()?;
+        self.native_entry(c.func)
+    }
+
+    fn native_stack_low(&self) -> bool {
+        let probe = 0u8;
+        let sp = std::hint::black_box(&probe) as *const u8 as u64;
+        sp < self.machine.sp_limit
+    }
+
+    /// After a helper allocated: native code polls `gc_pending` at its
+    /// next safepoint.
+    #[inline]
+    pub(crate) fn note_allocation(&mut self) {
+        self.machine.gc_pending = self.rt.heap.wants_collection() as u64;
+    }
+
+    /// A loop of `func` is hot: compile `func` for its next call.
+    #[cold]
+    pub(crate) fn loop_is_hot(&mut self, func: u32) {
+        if self.jit.as_ref().is_some_and(|j| !j.tried(func)) {
+            let _ = self.compile(func);
+        }
+    }
+
+    /// Compiles `func` now (recording a failure, which leaves it
+    /// interpreted); its native entry.
+    pub(crate) fn compile(&mut self, func: u32) -> Result<*const u8, String> {
+        let image = self.image.clone();
+        let consts = self.consts.clone();
+        let counts = self.counters.slot(func as usize);
+        let jit = self.jit.as_mut().ok_or("the JIT is off")?;
+        let proto = &image.protos[func as usize];
+        let input = FnInput {
+            proto,
+            func,
+            consts: &consts[func as usize],
+            call_counter: counts,
+            // SAFETY: the slice has `1 + loops` entries.
+            loop_counters: unsafe { counts.add(1) },
+            fuel: self.config.fuel.is_some(),
+        };
+        let r = jit.compile(&input);
+        self.sync_machine();
+        r
+    }
+
+    /// Compiles every function of the program not yet tried (`--jit
+    /// eager` compiles as functions are first called instead).
+    pub fn compile_all(&mut self) {
+        for f in 0..self.image.protos.len() as u32 {
+            if self.jit.as_ref().is_some_and(|j| !j.tried(f)) {
+                let _ = self.compile(f);
+            }
+        }
+    }
+
+    /// Per-function JIT facts: `(name, tier, calls, compile time, code
+    /// bytes)`, for `--stats` and `jit-stats`.
+    pub fn jit_report(&self) -> Vec<FnReport> {
+        let Some(jit) = &self.jit else {
+            return Vec::new();
+        };
+        self.image
+            .protos
+            .iter()
+            .enumerate()
+            .map(|(f, p)| {
+                let r = &jit.records[f];
+                FnReport {
+                    name: p.name.to_string(),
+                    tier: r.tier.clone(),
+                    calls: self.counters.calls(f),
+                    loop_iterations: self.counters.loops(f).iter().sum(),
+                    compile_time: r.compile_time,
+                    code_bytes: r.code_bytes,
+                }
+            })
+            .collect()
+    }
+
+    /// The table `jit-stats` and `--stats` print: functions that were
+    /// called or compiled, hottest first.
+    pub fn jit_stats_text(&self) -> String {
+        let mut rows: Vec<FnReport> = self
+            .jit_report()
+            .into_iter()
+            .filter(|r| r.calls > 0 || r.tier != Tier::Interpreted)
+            .collect();
+        rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
+        let mut out = String::new();
+        if self.jit.is_none() {
+            out.push_str("jit: off\n");
+        }
+        out.push_str(&format!(
+            "{:<28} {:<12} {:>12} {:>12} {:>12} {:>10}\n",
+            "function", "tier", "calls", "loop iters", "compile us", "code bytes"
+        ));
+        for r in rows {
+            let tier = match &r.tier {
+                Tier::Interpreted => "interpreted".to_string(),
+                Tier::Native => "native".to_string(),
+                Tier::Failed(_) => "failed".to_string(),
+            };
+            out.push_str(&format!(
+                "{:<28} {:<12} {:>12} {:>12} {:>12} {:>10}\n",
+                r.name,
+                tier,
+                r.calls,
+                r.loop_iterations,
+                r.compile_time.as_micros(),
+                r.code_bytes
+            ));
+            if let Tier::Failed(why) = &r.tier {
+                out.push_str(&format!("    not compiled: {why}\n"));
+            }
+        }
+        out
+    }
+
+    /// The Cranelift IR or machine code of `func` (for `fluent emit`).
+    pub fn emit_native(&mut self, func: u32, asm: bool) -> Result<String, String> {
+        let image = self.image.clone();
+        let consts = self.consts.clone();
+        let counts = self.counters.slot(func as usize);
+        let fuel = self.config.fuel.is_some();
+        let jit = self.jit.as_mut().ok_or("the JIT is off")?;
+        let input = FnInput {
+            proto: &image.protos[func as usize],
+            func,
+            consts: &consts[func as usize],
+            call_counter: counts,
+            // SAFETY: the slice has `1 + loops` entries.
+            loop_counters: unsafe { counts.add(1) },
+            fuel,
+        };
+        if asm {
+            jit.asm(&input)
+        } else {
+            jit.clif(&input)
+        }
+    }
+
+    /// The primitives that act on the VM, with arguments in registers
+    /// `at..at + argc`.
+    pub(crate) fn vm_prim(&mut self, op: VmOp, at: usize, argc: usize) -> Result<Entered, Fault> {
+        let args: Vec<Value> = self.machine.regs()[at..at + argc].to_vec();
+        match op {
+            VmOp::JitCompile => {
+                let c = args[0].as_closure().ok_or_else(|| Fault::Type {
+                    who: "jit-compile",
+                    expected: "a compiled procedure",
+                    got: args[0],
+                })?;
+                if self.jit.is_some() && self.jit.as_ref().is_some_and(|j| !j.tried(c.func)) {
+                    let _ = self.compile(c.func);
+                }
+                let native = self
+                    .jit
+                    .as_ref()
+                    .is_some_and(|j| j.native_entry(c.func).is_some());
+                Ok(Entered::Value(Value::bool(native)))
+            }
+            VmOp::JitStats => {
+                let text = self.jit_stats_text();
+                self.rt.out.flush();
+                eprint!("{text}");
+                Ok(Entered::Value(Value::UNSPECIFIED))
+            }
+            VmOp::WithJitThreshold => {
+                let n = args[0].as_int().filter(|&n| n >= 0).ok_or(Fault::Type {
+                    who: "with-jit-threshold",
+                    expected: "a non-negative integer",
+                    got: args[0],
+                })?;
+                let saved = self.threshold;
+                if self.jit.is_some() {
+                    self.threshold = n as u64;
+                }
+                let r = self.call_thunk(at + 1);
+                self.threshold = saved;
+                r
+            }
+            VmOp::Time => {
+                let start = Instant::now();
+                let r = self.call_thunk(at);
+                let elapsed = start.elapsed();
+                if let Ok(Entered::Value(_)) = r {
+                    self.rt.out.flush();
+                    eprintln!("time: {:.3} ms", elapsed.as_secs_f64() * 1e3);
+                }
+                r
+            }
+        }
+    }
+
+    /// Calls the procedure in register `at` with no arguments, to the end.
+    fn call_thunk(&mut self, at: usize) -> Result<Entered, Fault> {
+        let top = self.top().max(at + 1);
+        self.machine
+            .ensure(top + 1)
+            .map_err(|_| Fault::Msg("stack overflow (register stack exhausted)".into()))?;
+        let f = self.machine.regs()[at];
+        self.machine.regs_mut()[top] = f;
+        match self.call_at(top, 0) {
+            Ok(v) => Ok(Entered::Value(v)),
+            Err(Stop::Unwound) => Ok(Entered::Unwinding),
+            Err(Stop::TailCall) => unreachable!("a host-style call never hands back a tail call"),
+        }
+    }
+}
+
+/// One function in the JIT's report.
+#[derive(Clone, Debug)]
+pub struct FnReport {
+    pub name: String,
+    pub tier: Tier,
+    pub calls: u64,
+    pub loop_iterations: u64,
+    pub compile_time: std::time::Duration,
+    pub code_bytes: usize,
+}

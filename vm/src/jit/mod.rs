@@ -1,0 +1,240 @@
+//! The JIT: hot functions' bytecode to native code with Cranelift.
+//!
+//! Long-lived state lives in [`Jit`] (the Cranelift module, the function
+//! table, per-function records); a short-lived translator per function
+//! (`translate`) emits its code. The function table holds every function's
+//! native entry: its compiled code, or the interpreter adapter, so tiering
+//! up swaps one pointer and nothing is ever patched.
+//!
+//! Cranelift cannot free single functions, so all code of a VM lives in one
+//! `JITModule` that is freed with the VM (a program that reloads code, as
+//! `fluent watch` will, retires whole modules instead).
+
+mod config;
+mod helpers;
+mod stack;
+mod stubs;
+mod translate;
+
+pub use config::{JitConfig, OptLevel};
+pub use stack::native_stack_limit;
+
+use crate::machine::Machine;
+use crate::value::Value;
+use cranelift_codegen::Context;
+use cranelift_codegen::ir::UserFuncName;
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module, default_libcall_names};
+use std::time::{Duration, Instant};
+
+pub(crate) use translate::FnInput;
+
+/// Where a function runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tier {
+    Interpreted,
+    /// Compiled to native code.
+    Native,
+    /// Compilation failed; the function stays interpreted (with why).
+    Failed(String),
+}
+
+/// What the JIT knows about one function.
+#[derive(Clone, Debug)]
+pub struct FnRecord {
+    pub tier: Tier,
+    pub compile_time: Duration,
+    pub code_bytes: usize,
+}
+
+/// Calls native code from the host: `(machine, entry, regs, argc) -> status`.
+pub type Trampoline = extern "C" fn(*mut Machine, *const u8, *mut Value, u64) -> i64;
+
+/// The JIT of one VM.
+pub struct Jit {
+    pub config: JitConfig,
+    module: JITModule,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    trampoline: Trampoline,
+    /// The entry of functions without native code.
+    adapter: *const u8,
+    /// The function table: native entry by function id.
+    table: Vec<*const u8>,
+    pub records: Vec<FnRecord>,
+}
+
+/// Builds the instruction set for `config` (host CPU features, or an
+/// x86-64 level the host must support).
+fn isa(config: &JitConfig) -> Result<OwnedTargetIsa, String> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| {
+        f.set(k, v).map_err(|e| format!("{k}={v}: {e}"))
+    };
+    set(&mut flags, "is_pic", "false")?;
+    set(&mut flags, "use_colocated_libcalls", "false")?;
+    set(
+        &mut flags,
+        "opt_level",
+        config.optimization_level.cranelift_name(),
+    )?;
+    set(&mut flags, "preserve_frame_pointers", "true")?;
+    let mut isa =
+        cranelift_native::builder().map_err(|e| format!("this machine is not supported: {e}"))?;
+    if config.target_cpu != "native" {
+        stack::restrict_to_level(&mut isa, &config.target_cpu)?;
+    }
+    isa.finish(settings::Flags::new(flags))
+        .map_err(|e| e.to_string())
+}
+
+impl Jit {
+    /// A JIT for a program of `nfuncs` functions, none compiled yet.
+    pub fn new(config: JitConfig, nfuncs: usize) -> Result<Jit, String> {
+        let isa = isa(&config)?;
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let mut ctx = module.make_context();
+        let mut fctx = FunctionBuilderContext::new();
+        let (trampoline, adapter) = stubs::build(&mut module, &mut ctx, &mut fctx)?;
+        let mut jit = Jit {
+            config,
+            module,
+            ctx,
+            fctx,
+            // SAFETY: `stubs::build` compiled this function with exactly
+            // the host signature of `Trampoline`.
+            trampoline: unsafe { std::mem::transmute::<*const u8, Trampoline>(trampoline) },
+            adapter,
+            table: Vec::new(),
+            records: Vec::new(),
+        };
+        jit.extend(nfuncs);
+        Ok(jit)
+    }
+
+    /// Makes room for functions up to `nfuncs` (all interpreted).
+    pub fn extend(&mut self, nfuncs: usize) {
+        let record = FnRecord {
+            tier: Tier::Interpreted,
+            compile_time: Duration::ZERO,
+            code_bytes: 0,
+        };
+        self.table.resize(nfuncs, self.adapter);
+        self.records.resize(nfuncs, record);
+    }
+
+    /// The function table (native code reads it through the machine).
+    pub fn table(&self) -> *const *const u8 {
+        self.table.as_ptr()
+    }
+
+    /// The host -> native trampoline.
+    pub fn trampoline(&self) -> Trampoline {
+        self.trampoline
+    }
+
+    /// The interpreter adapter: the entry of functions without native code.
+    pub fn adapter(&self) -> *const u8 {
+        self.adapter
+    }
+
+    /// `func`'s entry in the function table (native code or the adapter).
+    #[inline]
+    pub fn entry(&self, func: u32) -> *const u8 {
+        self.table[func as usize]
+    }
+
+    /// The native entry of `func`, if it has been compiled.
+    #[inline]
+    pub fn native_entry(&self, func: u32) -> Option<*const u8> {
+        let e = self.table[func as usize];
+        (e != self.adapter).then_some(e)
+    }
+
+    /// Whether compiling `func` was tried (successfully or not).
+    #[inline]
+    pub fn tried(&self, func: u32) -> bool {
+        self.records[func as usize].tier != Tier::Interpreted
+    }
+
+    /// Compiles `input.func` and installs it in the function table. A
+    /// failure is recorded (the function stays interpreted) and returned.
+    pub fn compile(&mut self, input: &FnInput<'_>) -> Result<*const u8, String> {
+        let start = Instant::now();
+        let result = self.compile_inner(input);
+        let f = input.func as usize;
+        self.records[f].compile_time = start.elapsed();
+        match result {
+            Ok((entry, bytes)) => {
+                self.table[f] = entry;
+                self.records[f].tier = Tier::Native;
+                self.records[f].code_bytes = bytes;
+                Ok(entry)
+            }
+            Err(e) => {
+                self.records[f].tier = Tier::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    fn build_function(&mut self, input: &FnInput<'_>) -> Result<(), String> {
+        self.ctx.clear();
+        self.ctx.func.signature = translate::native_signature();
+        self.ctx.func.name = UserFuncName::user(1, input.func);
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+        translate::translate(&mut b, input, self.adapter)?;
+        b.finalize(self.module.target_config());
+        Ok(())
+    }
+
+    fn compile_inner(&mut self, input: &FnInput<'_>) -> Result<(*const u8, usize), String> {
+        self.build_function(input)?;
+        let name = format!("fluent#{}:{}", input.func, input.proto.name);
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, &self.ctx.func.signature)
+            .map_err(|e| e.to_string())?;
+        self.module
+            .define_function(id, &mut self.ctx)
+            .map_err(|e| format!("{e:?}"))?;
+        let bytes = self
+            .ctx
+            .compiled_code()
+            .map(|c| c.code_info().total_size as usize)
+            .unwrap_or(0);
+        self.module.clear_context(&mut self.ctx);
+        self.module
+            .finalize_definitions()
+            .map_err(|e| e.to_string())?;
+        Ok((self.module.get_finalized_function(id), bytes))
+    }
+
+    /// The Cranelift IR of `input`'s function (`fluent emit --emit clif`).
+    pub fn clif(&mut self, input: &FnInput<'_>) -> Result<String, String> {
+        self.build_function(input)?;
+        let text = self.ctx.func.display().to_string();
+        self.ctx.clear();
+        Ok(text)
+    }
+
+    /// The machine code of `input`'s function, as Cranelift's assembly
+    /// listing (`fluent emit --emit asm`).
+    pub fn asm(&mut self, input: &FnInput<'_>) -> Result<String, String> {
+        self.build_function(input)?;
+        self.ctx.set_disasm(true);
+        let isa = self.module.isa();
+        let mut ctrl = cranelift_codegen::control::ControlPlane::default();
+        let compiled = self
+            .ctx
+            .compile(isa, &mut ctrl)
+            .map_err(|e| format!("{:?}", e.inner))?;
+        let text = compiled.vcode.clone().unwrap_or_default();
+        self.ctx.set_disasm(false);
+        self.ctx.clear();
+        Ok(text)
+    }
+}

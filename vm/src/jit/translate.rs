@@ -1,0 +1,1117 @@
+//! Bytecode to Cranelift IR, one function at a time (tier 1).
+//!
+//! Every bytecode register is a Cranelift variable, so values live in
+//! machine registers, and every write also goes to the register's slot in
+//! the VM frame (write-through): the collector, the interpreter (after a
+//! call returns into it or a raise unwinds to it) and runtime helpers see
+//! the frame exactly as the interpreter would have left it. The collector
+//! never moves objects, so values held in variables stay valid across
+//! calls; only the slots a callee or a helper writes are re-read.
+//!
+//! Each instruction becomes a few CLIF instructions with an inline fast
+//! path (inline integers and floats for arithmetic and comparisons, pairs
+//! for `car`/`cdr`, closures for calls) and a cold call to an
+//! `extern "C"` helper for everything else. Nothing in a user program can
+//! make native code trap: every check branches to an exit instead.
+//!
+//! Calling convention (all native functions and the interpreter adapter):
+//! `fn(machine, regs, argc) -> status` with `CallConv::Tail`, where `regs`
+//! is the callee's register 0, the closure is at `regs[-1]`, arguments are
+//! in `regs[0..argc]`, and the result is left in `regs[-1]`. The callee
+//! checks its arity, pushes its own frame, and pops it on return. Tail
+//! calls pop the frame and `return_call_indirect` through the function
+//! table, so they run in constant native stack.
+
+use super::helpers::Helper;
+use crate::bytecode::{Const, Imm, Op, Proto, Reg};
+use crate::heap::{Kind, layout};
+use crate::machine::{Frame, offsets, status};
+use crate::value::{DOUBLE_OFFSET, IMM_TAG, INT_TAG, Value};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    self, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, types,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, Variable};
+
+const I64: ir::Type = types::I64;
+const FRAME_SIZE: i64 = size_of::<Frame>() as i64;
+const FRAME_PC: i32 = std::mem::offset_of!(Frame, pc) as i32;
+const FRAME_FUNC: i32 = std::mem::offset_of!(Frame, func) as i32;
+const FRAME_BASE: i32 = std::mem::offset_of!(Frame, base) as i32;
+const INT_SHIFT: i64 = 13;
+const INT_MASK: i64 = (1 << 51) - 1;
+
+/// The signature of every native function: `(machine, regs, argc) -> status`.
+pub fn native_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params
+        .extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// What the translator needs to know about the function and the VM.
+pub struct FnInput<'a> {
+    pub proto: &'a Proto,
+    pub func: u32,
+    /// The function's constants, as values (kept alive by the VM).
+    pub consts: &'a [Value],
+    /// Where this function's call counter and loop counters live.
+    pub call_counter: *mut u64,
+    pub loop_counters: *mut u64,
+    /// Whether calls and loops consume `Machine::fuel`.
+    pub fuel: bool,
+}
+
+/// Translates `input` into `func` (whose signature must be
+/// [`native_signature`]). Never fails for verified bytecode; the `Err` is
+/// for bytecode the translator does not understand (recorded by the VM).
+pub fn translate(
+    b: &mut FunctionBuilder<'_>,
+    input: &FnInput<'_>,
+    adapter: *const u8,
+) -> Result<(), String> {
+    let mut t = Translator::new(b, input);
+    t.adapter = adapter;
+    t.prologue();
+    t.body()?;
+    t.b.seal_all_blocks();
+    Ok(())
+}
+
+struct Translator<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    input: &'a FnInput<'a>,
+    /// Helper signatures by parameter count (index 0: one parameter).
+    helper_sigs: Vec<ir::SigRef>,
+    /// Function parameters.
+    machine: ir::Value,
+    regs: ir::Value,
+    argc: ir::Value,
+    /// This function's frame record, and its depth (index + 1).
+    frame: Variable,
+    my_depth: Variable,
+    vars: Vec<Variable>,
+    /// The block starting at each instruction that is a jump target or
+    /// follows a branch.
+    blocks: Vec<Option<Block>>,
+    unwind: Block,
+    /// Handler blocks of this function's `try`s, by handler pc.
+    handlers: Vec<(u32, Block)>,
+    native_sig: ir::SigRef,
+    flags: MemFlagsData,
+    /// The interpreter adapter (where calls go when native stack is low).
+    adapter: *const u8,
+}
+
+impl<'a, 'b> Translator<'a, 'b> {
+    fn new(b: &'a mut FunctionBuilder<'b>, input: &'a FnInput<'a>) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let params = b.block_params(entry).to_vec();
+        let frame = b.declare_var(I64);
+        let my_depth = b.declare_var(I64);
+        let vars = (0..input.proto.nregs).map(|_| b.declare_var(I64)).collect();
+        let unwind = b.create_block();
+        b.set_cold_block(unwind);
+        let native_sig = b.import_signature(native_signature());
+        let helper_sigs = (1..=4)
+            .map(|n| b.import_signature(super::helpers::signature(n)))
+            .collect();
+        let code = &input.proto.code;
+        let mut blocks = vec![None; code.len()];
+        blocks[0] = Some(b.create_block());
+        let mut handlers = Vec::new();
+        for (pc, op) in code.iter().enumerate() {
+            let targets: &[u32] = match op {
+                Op::Jump { to } | Op::Loop { to, .. } => &[*to],
+                Op::JumpIfFalse { to, .. } | Op::JumpIfTrue { to, .. } => &[*to],
+                Op::PushCatch { to, .. } => &[*to],
+                _ => &[],
+            };
+            for &to in targets {
+                blocks[to as usize].get_or_insert_with(|| b.create_block());
+            }
+            if let Op::PushCatch { to, .. } = op
+                && !handlers.iter().any(|(h, _)| h == to)
+            {
+                let blk = b.create_block();
+                b.set_cold_block(blk);
+                handlers.push((*to, blk));
+            }
+            let ends_block = matches!(
+                op,
+                Op::Jump { .. }
+                    | Op::JumpIfFalse { .. }
+                    | Op::JumpIfTrue { .. }
+                    | Op::Loop { .. }
+                    | Op::Return { .. }
+                    | Op::TailCall { .. }
+                    | Op::NoMatch { .. }
+            );
+            if ends_block && pc + 1 < code.len() {
+                blocks[pc + 1].get_or_insert_with(|| b.create_block());
+            }
+        }
+        Translator {
+            b,
+            input,
+            helper_sigs,
+            machine: params[0],
+            regs: params[1],
+            argc: params[2],
+            frame,
+            my_depth,
+            vars,
+            blocks,
+            unwind,
+            handlers,
+            native_sig,
+            flags: MemFlagsData::trusted(),
+            adapter: std::ptr::null(),
+        }
+    }
+
+    // ---- small builders --------------------------------------------------
+
+    fn iconst(&mut self, v: i64) -> ir::Value {
+        self.b.ins().iconst(I64, v)
+    }
+
+    fn konst(&mut self, v: Value) -> ir::Value {
+        self.iconst(v.0 as i64)
+    }
+
+    fn load(&mut self, base: ir::Value, offset: i32) -> ir::Value {
+        self.b.ins().load(I64, self.flags, base, offset)
+    }
+
+    fn store(&mut self, v: ir::Value, base: ir::Value, offset: i32) {
+        self.b.ins().store(self.flags, v, base, offset);
+    }
+
+    fn machine_field(&mut self, offset: i32) -> ir::Value {
+        self.load(self.machine, offset)
+    }
+
+    /// Register `r`'s current value.
+    fn get(&mut self, r: Reg) -> ir::Value {
+        self.b.use_var(self.vars[r as usize])
+    }
+
+    /// Sets register `r` (variable and frame slot).
+    fn set(&mut self, r: Reg, v: ir::Value) {
+        self.b.def_var(self.vars[r as usize], v);
+        self.store(v, self.regs, r as i32 * 8);
+    }
+
+    /// Re-reads register `r` from its frame slot (after something outside
+    /// this function wrote it).
+    fn reload(&mut self, r: Reg) {
+        let v = self.load(self.regs, r as i32 * 8);
+        self.b.def_var(self.vars[r as usize], v);
+    }
+
+    fn reload_all(&mut self) {
+        for r in 0..self.input.proto.nregs {
+            self.reload(r);
+        }
+    }
+
+    /// Records `pc + 1` as the frame's resume point, for error locations.
+    fn save_pc(&mut self, pc: usize) {
+        let frame = self.b.use_var(self.frame);
+        let next = self.b.ins().iconst(types::I32, pc as i64 + 1);
+        self.b.ins().store(self.flags, next, frame, FRAME_PC);
+    }
+
+    /// Calls runtime helper `h` with the machine and `args`; its result.
+    fn helper(&mut self, h: Helper, args: &[ir::Value]) -> ir::Value {
+        let sig = self.helper_sigs[args.len()];
+        let callee = self.iconst(h.addr() as i64);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.machine);
+        all.extend_from_slice(args);
+        let inst = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(inst)[0]
+    }
+
+    /// Jumps to the unwind block when `failed` is nonzero.
+    fn unwind_if(&mut self, failed: ir::Value) {
+        let next = self.b.create_block();
+        self.b.ins().brif(failed, self.unwind, &[], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    /// Continues in a fresh block if `cond` holds, else runs `slow` (which
+    /// must end by jumping or returning).
+    /// Goes to a cold block if `bad` holds: returns (continue, cold).
+    fn cold_if(&mut self, bad: ir::Value) -> (Block, Block) {
+        let ok = self.b.create_block();
+        let cold = self.b.create_block();
+        self.b.set_cold_block(cold);
+        self.b.ins().brif(bad, cold, &[], ok, &[]);
+        (ok, cold)
+    }
+
+    fn if_else_cold(&mut self, cond: ir::Value) -> (Block, Block) {
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(cond, fast, &[], slow, &[]);
+        (fast, slow)
+    }
+
+    fn return_status(&mut self, s: i64) {
+        let v = self.iconst(s);
+        self.b.ins().return_(&[v]);
+    }
+
+    // ---- value tests -------------------------------------------------------
+
+    /// 1 when `v` is a heap object of `kind`.
+    fn is_kind(&mut self, v: ir::Value, kind: Kind) -> ir::Value {
+        // Pointers are below IMM_TAG; only then is the header readable.
+        let is_ptr = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, v, IMM_TAG as i64);
+        let check = self.b.create_block();
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, types::I8);
+        let zero = self.b.ins().iconst(types::I8, 0);
+        self.b
+            .ins()
+            .brif(is_ptr, check, &[], done, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(check);
+        let k = self.b.ins().uload8(types::I32, self.flags, v, layout::KIND);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, k, kind as i64);
+        self.b.ins().jump(done, &[BlockArg::Value(same)]);
+        self.b.switch_to_block(done);
+        result
+    }
+
+    fn is_float(&mut self, v: ir::Value) -> ir::Value {
+        let off = self.b.ins().iadd_imm_s(v, -(DOUBLE_OFFSET as i64));
+        self.b.ins().icmp_imm_u(
+            IntCC::UnsignedLessThan,
+            off,
+            (INT_TAG - DOUBLE_OFFSET) as i64,
+        )
+    }
+
+    fn untag_int(&mut self, v: ir::Value) -> ir::Value {
+        let s = self.b.ins().ishl_imm_u(v, INT_SHIFT);
+        self.b.ins().sshr_imm_u(s, INT_SHIFT)
+    }
+
+    fn tag_int(&mut self, i: ir::Value) -> ir::Value {
+        let m = self.b.ins().band_imm_s(i, INT_MASK);
+        self.b.ins().bor_imm_s(m, INT_TAG as i64)
+    }
+
+    fn as_f64(&mut self, v: ir::Value) -> ir::Value {
+        let bits = self.b.ins().iadd_imm_s(v, -(DOUBLE_OFFSET as i64));
+        self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits)
+    }
+
+    /// Boxes a float: NaNs become the canonical NaN first.
+    fn box_f64(&mut self, x: ir::Value) -> ir::Value {
+        let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), x);
+        let canon = self.iconst(f64::NAN.to_bits() as i64);
+        let bits = self.b.ins().select(nan, canon, bits);
+        self.b.ins().iadd_imm_s(bits, DOUBLE_OFFSET as i64)
+    }
+
+    fn bool_value(&mut self, c: ir::Value) -> ir::Value {
+        let t = self.konst(Value::TRUE);
+        let f = self.konst(Value::FALSE);
+        self.b.ins().select(c, t, f)
+    }
+
+    // ---- prologue ----------------------------------------------------------
+
+    fn prologue(&mut self) {
+        let proto = self.input.proto;
+        let required = proto.arity.required as i64;
+        // Arity.
+        let bad = if proto.arity.rest {
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::SignedLessThan, self.argc, required)
+        } else {
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::NotEqual, self.argc, required)
+        };
+        let func = self.iconst(self.input.func as i64);
+        let (ok, fail) = self.cold_if(bad);
+        self.b.switch_to_block(fail);
+        self.helper(Helper::Arity, &[func, self.argc]);
+        self.return_status(status::UNWIND);
+        self.b.switch_to_block(ok);
+        // Depth and register stack limits.
+        let depth = self.machine_field(offsets::DEPTH);
+        let max = self.machine_field(offsets::MAX_DEPTH);
+        let too_deep = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max);
+        let (ok, fail) = self.cold_if(too_deep);
+        self.b.switch_to_block(fail);
+        self.helper(Helper::Overflow, &[func]);
+        self.return_status(status::UNWIND);
+        self.b.switch_to_block(ok);
+        let top = self.b.ins().iadd_imm_s(self.regs, proto.nregs as i64 * 8);
+        let hw = self.machine_field(offsets::HIGH_WATER);
+        let grow = self.b.ins().icmp(IntCC::UnsignedGreaterThan, top, hw);
+        let (ok, fail) = self.cold_if(grow);
+        self.b.switch_to_block(fail);
+        let r = self.helper(Helper::Grow, &[top, func]);
+        let (grown, failed) = self.if_else_cold(r);
+        self.b.switch_to_block(failed);
+        self.return_status(status::UNWIND);
+        self.b.switch_to_block(grown);
+        self.b.ins().jump(ok, &[]);
+        self.b.switch_to_block(ok);
+        // Native stack: when it runs low, this call goes to the
+        // interpreter instead (whose frames are on the heap).
+        let sp = self.b.ins().get_stack_pointer(I64);
+        let limit = self.machine_field(offsets::SP_LIMIT);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let (ok, fail) = self.cold_if(low);
+        self.b.switch_to_block(fail);
+        let adapter = self.iconst(self.adapter as i64);
+        self.b.ins().return_call_indirect(
+            self.native_sig,
+            adapter,
+            &[self.machine, self.regs, self.argc],
+        );
+        self.b.switch_to_block(ok);
+        if proto.arity.rest {
+            let req = self.iconst(required);
+            self.helper(Helper::Rest, &[self.regs, self.argc, req]);
+        }
+        // Push the frame.
+        let frames = self.machine_field(offsets::FRAMES);
+        let off = self.b.ins().imul_imm_s(depth, FRAME_SIZE);
+        let frame = self.b.ins().iadd(frames, off);
+        let f32v = self.b.ins().iconst(types::I32, self.input.func as i64);
+        self.b.ins().store(self.flags, f32v, frame, FRAME_FUNC);
+        let zero = self.b.ins().iconst(types::I32, 0);
+        self.b.ins().store(self.flags, zero, frame, FRAME_PC);
+        let stack = self.machine_field(offsets::STACK);
+        let bytes = self.b.ins().isub(self.regs, stack);
+        let base = self.b.ins().ushr_imm_u(bytes, 3);
+        let base32 = self.b.ins().ireduce(types::I32, base);
+        self.b.ins().store(self.flags, base32, frame, FRAME_BASE);
+        let d1 = self.b.ins().iadd_imm_s(depth, 1);
+        self.store(d1, self.machine, offsets::DEPTH);
+        self.b.def_var(self.frame, frame);
+        self.b.def_var(self.my_depth, d1);
+        // Count the call.
+        let counter = self.iconst(self.input.call_counter as i64);
+        let n = self.load(counter, 0);
+        let n1 = self.b.ins().iadd_imm_s(n, 1);
+        self.store(n1, counter, 0);
+        self.consume_fuel(0);
+        self.gc_poll();
+        // Parameters come from the caller's slots; other registers start
+        // as () (their slots may hold anything valid).
+        let nil = self.konst(Value::NIL);
+        let nparams = proto.arity.required as usize + proto.arity.rest as usize;
+        for r in 0..proto.nregs {
+            if (r as usize) < nparams {
+                self.reload(r);
+            } else {
+                self.b.def_var(self.vars[r as usize], nil);
+            }
+        }
+        let first = self.blocks[0].expect("entry block");
+        self.b.ins().jump(first, &[]);
+    }
+
+    fn consume_fuel(&mut self, pc: usize) {
+        if !self.input.fuel {
+            return;
+        }
+        let fuel = self.machine_field(offsets::FUEL);
+        let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
+        let (ok, fail) = self.cold_if(empty);
+        self.b.switch_to_block(fail);
+        self.save_pc(pc);
+        self.helper(Helper::Fuel, &[]);
+        self.b.ins().jump(self.unwind, &[]);
+        self.b.switch_to_block(ok);
+        let f1 = self.b.ins().iadd_imm_s(fuel, -1);
+        self.store(f1, self.machine, offsets::FUEL);
+    }
+
+    /// Collects if a helper asked for it. All live values are in frame
+    /// slots (write-through), so this is a safepoint.
+    fn gc_poll(&mut self) {
+        let pending = self.machine_field(offsets::GC_PENDING);
+        let (collect, go_on) = {
+            let collect = self.b.create_block();
+            let go_on = self.b.create_block();
+            self.b.set_cold_block(collect);
+            self.b.ins().brif(pending, collect, &[], go_on, &[]);
+            (collect, go_on)
+        };
+        self.b.switch_to_block(collect);
+        self.helper(Helper::Poll, &[]);
+        self.b.ins().jump(go_on, &[]);
+        self.b.switch_to_block(go_on);
+    }
+
+    // ---- body --------------------------------------------------------------
+
+    fn body(&mut self) -> Result<(), String> {
+        let code = &self.input.proto.code;
+        let mut reachable = false;
+        for (pc, &op) in code.iter().enumerate() {
+            if let Some(blk) = self.blocks[pc] {
+                if reachable {
+                    self.b.ins().jump(blk, &[]);
+                }
+                self.b.switch_to_block(blk);
+                reachable = true;
+            }
+            if !reachable {
+                continue;
+            }
+            reachable = self.op(pc, op)?;
+        }
+        self.unwind_block();
+        Ok(())
+    }
+
+    /// Translates one instruction; returns whether control falls through.
+    fn op(&mut self, pc: usize, op: Op) -> Result<bool, String> {
+        match op {
+            Op::LoadConst { dst, k } => {
+                let v = self.konst(self.input.consts[k as usize]);
+                self.set(dst, v);
+            }
+            Op::LoadInt { dst, i } => {
+                let v = self.konst(Value::int_unchecked(i as i64));
+                self.set(dst, v);
+            }
+            Op::LoadImm { dst, imm } => {
+                let v = self.konst(Imm::value(imm));
+                self.set(dst, v);
+            }
+            Op::Move { dst, src } => {
+                let v = self.get(src);
+                self.set(dst, v);
+            }
+            Op::GetGlobal { dst, g } => {
+                let globals = self.machine_field(offsets::GLOBALS);
+                let v = self.load(globals, g as i32 * 8);
+                self.check_defined(pc, v, g);
+                self.set(dst, v);
+            }
+            Op::SetGlobal { src, g } => {
+                let globals = self.machine_field(offsets::GLOBALS);
+                let old = self.load(globals, g as i32 * 8);
+                self.check_defined(pc, old, g);
+                let v = self.get(src);
+                self.store(v, globals, g as i32 * 8);
+            }
+            Op::DefGlobal { src, g } => {
+                let globals = self.machine_field(offsets::GLOBALS);
+                let v = self.get(src);
+                self.store(v, globals, g as i32 * 8);
+            }
+            Op::GetUpval { dst, idx } => {
+                let clo = self.load(self.regs, -8);
+                let v = self.load(clo, layout::CLOSURE_CAPTURES + idx as i32 * 8);
+                self.set(dst, v);
+            }
+            Op::MakeBox { dst, src } => {
+                let v = self.get(src);
+                self.save_pc(pc);
+                let r = self.helper(Helper::MakeBox, &[v]);
+                self.set(dst, r);
+                self.gc_poll();
+            }
+            Op::BoxGet { dst, src } => {
+                let cell = self.get(src);
+                let v = self.load(cell, layout::CELL_VALUE);
+                self.set(dst, v);
+            }
+            Op::BoxSet { cell, src } => {
+                let c = self.get(cell);
+                let v = self.get(src);
+                self.store(v, c, layout::CELL_VALUE);
+            }
+            Op::MakeClosure { dst, func } => {
+                self.save_pc(pc);
+                let f = self.iconst(func as i64);
+                let r = self.helper(Helper::MakeClosure, &[self.regs, f]);
+                self.set(dst, r);
+                self.gc_poll();
+            }
+            Op::PatchCapture { clo, idx, src } => {
+                let c = self.get(clo);
+                let v = self.get(src);
+                self.store(v, c, layout::CLOSURE_CAPTURES + idx as i32 * 8);
+            }
+            Op::Add { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Add),
+            Op::Sub { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Sub),
+            Op::Mul { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Mul),
+            Op::AddImm { dst, a, imm } => self.add_imm(pc, dst, a, imm),
+            Op::Lt { dst, a, b } => {
+                self.compare(pc, dst, a, b, IntCC::SignedLessThan, FloatCC::LessThan, 1)
+            }
+            Op::Le { dst, a, b } => self.compare(
+                pc,
+                dst,
+                a,
+                b,
+                IntCC::SignedLessThanOrEqual,
+                FloatCC::LessThanOrEqual,
+                2,
+            ),
+            Op::Gt { dst, a, b } => self.compare(
+                pc,
+                dst,
+                a,
+                b,
+                IntCC::SignedGreaterThan,
+                FloatCC::GreaterThan,
+                3,
+            ),
+            Op::Ge { dst, a, b } => self.compare(
+                pc,
+                dst,
+                a,
+                b,
+                IntCC::SignedGreaterThanOrEqual,
+                FloatCC::GreaterThanOrEqual,
+                4,
+            ),
+            Op::NumEq { dst, a, b } => self.compare(pc, dst, a, b, IntCC::Equal, FloatCC::Equal, 0),
+            Op::Not { dst, src } => {
+                let v = self.get(src);
+                let c = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, v, Value::FALSE.0 as i64);
+                let r = self.bool_value(c);
+                self.set(dst, r);
+            }
+            Op::Eq { dst, a, b } => {
+                let (x, y) = (self.get(a), self.get(b));
+                let c = self.b.ins().icmp(IntCC::Equal, x, y);
+                let r = self.bool_value(c);
+                self.set(dst, r);
+            }
+            Op::Car { dst, src } => self.pair_field(pc, dst, src, layout::PAIR_CAR, 0),
+            Op::Cdr { dst, src } => self.pair_field(pc, dst, src, layout::PAIR_CDR, 1),
+            Op::Cons { dst, a, b } => {
+                let (x, y) = (self.get(a), self.get(b));
+                self.save_pc(pc);
+                let r = self.helper(Helper::Cons, &[x, y]);
+                self.set(dst, r);
+                self.gc_poll();
+            }
+            Op::IsNull { dst, src } => {
+                let v = self.get(src);
+                let c = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, v, Value::NIL.0 as i64);
+                let r = self.bool_value(c);
+                self.set(dst, r);
+            }
+            Op::IsPair { dst, src } => {
+                let v = self.get(src);
+                let c = self.is_kind(v, Kind::Pair);
+                let r = self.bool_value(c);
+                self.set(dst, r);
+            }
+            Op::Jump { to } => {
+                let blk = self.block_at(to);
+                self.b.ins().jump(blk, &[]);
+                return Ok(false);
+            }
+            Op::JumpIfFalse { cond, to } | Op::JumpIfTrue { cond, to } => {
+                let v = self.get(cond);
+                let truthy = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::NotEqual, v, Value::FALSE.0 as i64);
+                let target = self.block_at(to);
+                let next = self.block_at(pc as u32 + 1);
+                if matches!(op, Op::JumpIfTrue { .. }) {
+                    self.b.ins().brif(truthy, target, &[], next, &[]);
+                } else {
+                    self.b.ins().brif(truthy, next, &[], target, &[]);
+                }
+                return Ok(false);
+            }
+            Op::Loop { counter, to } => {
+                let addr = self.iconst(self.input.loop_counters as i64 + counter as i64 * 8);
+                let n = self.load(addr, 0);
+                let n1 = self.b.ins().iadd_imm_s(n, 1);
+                self.store(n1, addr, 0);
+                self.consume_fuel(pc);
+                self.gc_poll();
+                let blk = self.block_at(to);
+                self.b.ins().jump(blk, &[]);
+                return Ok(false);
+            }
+            Op::Call { base, argc } => self.call(pc, base, argc),
+            Op::TailCall { base, argc } => {
+                self.tail_call(pc, base, argc);
+                return Ok(false);
+            }
+            Op::CallPrim { base, argc, prim } => {
+                self.save_pc(pc);
+                let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
+                let n = self.iconst(argc as i64);
+                let p = self.iconst(prim as i64);
+                let r = self.helper(Helper::CallPrim, &[at, n, p]);
+                let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+                self.unwind_if(failed);
+                self.set(base, r);
+                self.gc_poll();
+            }
+            Op::Return { src } => {
+                let v = self.get(src);
+                self.store(v, self.regs, -8);
+                let d = self.b.use_var(self.my_depth);
+                let d0 = self.b.ins().iadd_imm_s(d, -1);
+                self.store(d0, self.machine, offsets::DEPTH);
+                self.return_status(status::OK);
+                return Ok(false);
+            }
+            Op::MakeTagged { base, argc, k } => {
+                self.save_pc(pc);
+                let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
+                let n = self.iconst(argc as i64);
+                let tag = self.konst(self.input.consts[k as usize]);
+                let r = self.helper(Helper::MakeTagged, &[at, n, tag]);
+                self.set(base, r);
+                self.gc_poll();
+            }
+            Op::TagIs { dst, src, k } => {
+                let arity = match &self.input.proto.consts[k as usize] {
+                    Const::Tag { arity, .. } => *arity as i64,
+                    _ => return Err(format!("TagIs constant {k} is not a tag")),
+                };
+                let tag = self.input.consts[k as usize]
+                    .as_symbol()
+                    .map(|s| s.0)
+                    .unwrap_or(u32::MAX);
+                let v = self.get(src);
+                let is_tagged = self.is_kind(v, Kind::Tagged);
+                let check = self.b.create_block();
+                let done = self.b.create_block();
+                let res = self.b.append_block_param(done, types::I8);
+                let no = self.b.ins().iconst(types::I8, 0);
+                self.b
+                    .ins()
+                    .brif(is_tagged, check, &[], done, &[BlockArg::Value(no)]);
+                self.b.switch_to_block(check);
+                let t = self.b.ins().uload32(self.flags, v, layout::TAGGED_TAG);
+                let same_tag = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag as i64);
+                let len = self.b.ins().uload32(self.flags, v, layout::LEN);
+                let same_len = self.b.ins().icmp_imm_s(IntCC::Equal, len, arity);
+                let both = self.b.ins().band(same_tag, same_len);
+                self.b.ins().jump(done, &[BlockArg::Value(both)]);
+                self.b.switch_to_block(done);
+                let r = self.bool_value(res);
+                self.set(dst, r);
+            }
+            Op::TagField { dst, src, idx } => {
+                let v = self.get(src);
+                let f = self.load(v, layout::TAGGED_FIELDS + idx as i32 * 8);
+                self.set(dst, f);
+            }
+            Op::VecLenIs { dst, src, len } => {
+                let v = self.get(src);
+                let is_vec = self.is_kind(v, Kind::Vector);
+                let check = self.b.create_block();
+                let done = self.b.create_block();
+                let res = self.b.append_block_param(done, types::I8);
+                let no = self.b.ins().iconst(types::I8, 0);
+                self.b
+                    .ins()
+                    .brif(is_vec, check, &[], done, &[BlockArg::Value(no)]);
+                self.b.switch_to_block(check);
+                let n = self.b.ins().uload32(self.flags, v, layout::LEN);
+                let same = self.b.ins().icmp_imm_s(IntCC::Equal, n, len as i64);
+                self.b.ins().jump(done, &[BlockArg::Value(same)]);
+                self.b.switch_to_block(done);
+                let r = self.bool_value(res);
+                self.set(dst, r);
+            }
+            Op::VecRefK { dst, src, idx } => {
+                let v = self.get(src);
+                let e = self.load(v, layout::VECTOR_ITEMS + idx as i32 * 8);
+                self.set(dst, e);
+            }
+            Op::NoMatch { src } => {
+                self.save_pc(pc);
+                let v = self.get(src);
+                self.helper(Helper::NoMatch, &[v]);
+                self.b.ins().jump(self.unwind, &[]);
+                return Ok(false);
+            }
+            Op::PushCatch { dst, to } => {
+                let d = self.iconst(dst as i64);
+                let h = self.iconst(to as i64);
+                self.helper(Helper::PushCatch, &[d, h]);
+            }
+            Op::PopCatch {} => {
+                self.helper(Helper::PopCatch, &[]);
+            }
+        }
+        Ok(true)
+    }
+
+    fn block_at(&self, pc: u32) -> Block {
+        self.blocks[pc as usize].expect("a block at every jump target")
+    }
+
+    fn check_defined(&mut self, pc: usize, v: ir::Value, g: u32) {
+        let undefined = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, v, Value::UNDEFINED.0 as i64);
+        let (ok, fail) = self.cold_if(undefined);
+        self.b.switch_to_block(fail);
+        self.save_pc(pc);
+        let gv = self.iconst(g as i64);
+        self.helper(Helper::Unbound, &[gv]);
+        self.b.ins().jump(self.unwind, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    fn pair_field(&mut self, pc: usize, dst: Reg, src: Reg, offset: i32, which: i64) {
+        let v = self.get(src);
+        let ok = self.is_kind(v, Kind::Pair);
+        let (fast, slow) = self.if_else_cold(ok);
+        self.b.switch_to_block(slow);
+        self.save_pc(pc);
+        let w = self.iconst(which);
+        self.helper(Helper::Fault, &[w, v]);
+        self.b.ins().jump(self.unwind, &[]);
+        self.b.switch_to_block(fast);
+        let f = self.load(v, offset);
+        self.set(dst, f);
+    }
+
+    /// `a op b`: inline ints (overflowing the inline range goes to the
+    /// helper, which boxes or faults), inline floats, else the helper.
+    fn arith(&mut self, pc: usize, dst: Reg, a: Reg, b: Reg, kind: ArithKind) {
+        let (x, y) = (self.get(a), self.get(b));
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, I64);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let float_check = self.b.create_block();
+        let both = self.b.ins().band(x, y);
+        let ints = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, both, INT_TAG as i64);
+        let int_block = self.b.create_block();
+        self.b.ins().brif(ints, int_block, &[], float_check, &[]);
+        // Integers.
+        self.b.switch_to_block(int_block);
+        let (i, j) = (self.untag_int(x), self.untag_int(y));
+        let (r, overflow) = match kind {
+            ArithKind::Add => (self.b.ins().iadd(i, j), None),
+            ArithKind::Sub => (self.b.ins().isub(i, j), None),
+            ArithKind::Mul => {
+                let (r, o) = self.b.ins().smul_overflow(i, j);
+                (r, Some(o))
+            }
+        };
+        let fits = self.fits_inline(r);
+        let fits = match overflow {
+            Some(o) => {
+                let no = self.b.ins().icmp_imm_s(IntCC::Equal, o, 0);
+                self.b.ins().band(fits, no)
+            }
+            None => fits,
+        };
+        let tagged = self.tag_int(r);
+        self.b
+            .ins()
+            .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
+        // Floats.
+        self.b.switch_to_block(float_check);
+        let fx = self.is_float(x);
+        let fy = self.is_float(y);
+        let floats = self.b.ins().band(fx, fy);
+        let float_block = self.b.create_block();
+        self.b.ins().brif(floats, float_block, &[], slow, &[]);
+        self.b.switch_to_block(float_block);
+        let (p, q) = (self.as_f64(x), self.as_f64(y));
+        let r = match kind {
+            ArithKind::Add => self.b.ins().fadd(p, q),
+            ArithKind::Sub => self.b.ins().fsub(p, q),
+            ArithKind::Mul => self.b.ins().fmul(p, q),
+        };
+        let boxed = self.box_f64(r);
+        self.b.ins().jump(done, &[BlockArg::Value(boxed)]);
+        // Everything else (and results outside the inline range).
+        self.b.switch_to_block(slow);
+        self.save_pc(pc);
+        let op = self.iconst(kind as i64);
+        let r = self.helper(Helper::Arith, &[op, x, y]);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+        let ok = self.b.create_block();
+        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        // The result may be new (a big integer): root it before polling.
+        self.store(r, self.regs, dst as i32 * 8);
+        self.gc_poll();
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(done);
+        self.set(dst, result);
+    }
+
+    /// 1 when the i64 `r` fits the 51-bit inline payload.
+    fn fits_inline(&mut self, r: ir::Value) -> ir::Value {
+        let back = self.untag_int(r);
+        self.b.ins().icmp(IntCC::Equal, back, r)
+    }
+
+    fn add_imm(&mut self, pc: usize, dst: Reg, a: Reg, imm: i16) {
+        let x = self.get(a);
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, I64);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let is_int = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, x, INT_TAG as i64);
+        let int_block = self.b.create_block();
+        self.b.ins().brif(is_int, int_block, &[], slow, &[]);
+        self.b.switch_to_block(int_block);
+        let i = self.untag_int(x);
+        let r = self.b.ins().iadd_imm_s(i, imm as i64);
+        let fits = self.fits_inline(r);
+        let tagged = self.tag_int(r);
+        self.b
+            .ins()
+            .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
+        self.b.switch_to_block(slow);
+        self.save_pc(pc);
+        let op = self.iconst(ArithKind::Add as i64);
+        let y = self.konst(Value::int_unchecked(imm as i64));
+        let r = self.helper(Helper::Arith, &[op, x, y]);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+        let ok = self.b.create_block();
+        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        // The result may be new (a big integer): root it before polling.
+        self.store(r, self.regs, dst as i32 * 8);
+        self.gc_poll();
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(done);
+        self.set(dst, result);
+    }
+
+    /// A numeric comparison; `code` names it for the helper (`arith::CmpOp`
+    /// order: =, <, <=, >, >=).
+    #[allow(clippy::too_many_arguments)]
+    fn compare(
+        &mut self,
+        pc: usize,
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        icc: IntCC,
+        fcc: FloatCC,
+        code: i64,
+    ) {
+        let (x, y) = (self.get(a), self.get(b));
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, I64);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let both = self.b.ins().band(x, y);
+        let ints = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, both, INT_TAG as i64);
+        let int_block = self.b.create_block();
+        let float_check = self.b.create_block();
+        self.b.ins().brif(ints, int_block, &[], float_check, &[]);
+        self.b.switch_to_block(int_block);
+        // Shifting out the tag puts the payload's sign in bit 63.
+        let i = self.b.ins().ishl_imm_u(x, INT_SHIFT);
+        let j = self.b.ins().ishl_imm_u(y, INT_SHIFT);
+        let c = self.b.ins().icmp(icc, i, j);
+        let r = self.bool_value(c);
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(float_check);
+        let fx = self.is_float(x);
+        let fy = self.is_float(y);
+        let floats = self.b.ins().band(fx, fy);
+        let float_block = self.b.create_block();
+        self.b.ins().brif(floats, float_block, &[], slow, &[]);
+        self.b.switch_to_block(float_block);
+        let (p, q) = (self.as_f64(x), self.as_f64(y));
+        let c = self.b.ins().fcmp(fcc, p, q);
+        let r = self.bool_value(c);
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(slow);
+        self.save_pc(pc);
+        let op = self.iconst(code);
+        let r = self.helper(Helper::Compare, &[op, x, y]);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+        let ok = self.b.create_block();
+        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(done);
+        self.set(dst, result);
+    }
+
+    /// The native entry of the closure `callee`, or `None`-branch if it is
+    /// not a closure: returns (entry, is_closure).
+    fn closure_entry(&mut self, callee: ir::Value) -> (Block, Block, ir::Value) {
+        let is_clo = self.is_kind(callee, Kind::Closure);
+        let closure = self.b.create_block();
+        let other = self.b.create_block();
+        self.b.set_cold_block(other);
+        self.b.ins().brif(is_clo, closure, &[], other, &[]);
+        self.b.switch_to_block(closure);
+        let func = self
+            .b
+            .ins()
+            .uload32(self.flags, callee, layout::CLOSURE_FUNC);
+        let table = self.machine_field(offsets::FUNC_TABLE);
+        let off = self.b.ins().ishl_imm_u(func, 3);
+        let slot = self.b.ins().iadd(table, off);
+        let entry = self.load(slot, 0);
+        (closure, other, entry)
+    }
+
+    fn call(&mut self, pc: usize, base: Reg, argc: u16) {
+        self.save_pc(pc);
+        let callee = self.get(base);
+        let args = self.b.ins().iadd_imm_s(self.regs, (base as i64 + 1) * 8);
+        let n = self.iconst(argc as i64);
+        let done = self.b.create_block();
+        let st = self.b.append_block_param(done, I64);
+        let (_closure, other, entry) = self.closure_entry(callee);
+        let inst = self
+            .b
+            .ins()
+            .call_indirect(self.native_sig, entry, &[self.machine, args, n]);
+        let s = self.b.inst_results(inst)[0];
+        self.b.ins().jump(done, &[BlockArg::Value(s)]);
+        self.b.switch_to_block(other);
+        let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
+        let s = self.helper(Helper::CallValue, &[at, n]);
+        self.b.ins().jump(done, &[BlockArg::Value(s)]);
+        self.b.switch_to_block(done);
+        self.unwind_if(st);
+        self.reload(base);
+        self.gc_poll();
+    }
+
+    fn tail_call(&mut self, pc: usize, base: Reg, argc: u16) {
+        self.save_pc(pc);
+        let callee = self.get(base);
+        let n = self.iconst(argc as i64);
+        let (_closure, other, entry) = self.closure_entry(callee);
+        // Slide callee and arguments down over this frame, pop it, and go.
+        for i in 0..=argc {
+            let v = self.get(base + i);
+            self.store(v, self.regs, (i as i32 - 1) * 8);
+        }
+        self.pop_frame();
+        self.b
+            .ins()
+            .return_call_indirect(self.native_sig, entry, &[self.machine, self.regs, n]);
+        // A primitive, `apply`, or not a procedure: the helper decides.
+        self.b.switch_to_block(other);
+        let bv = self.iconst(base as i64);
+        let s = self.helper(Helper::TailValue, &[self.regs, bv, n]);
+        let is_tail = self.b.ins().icmp_imm_s(IntCC::Equal, s, status::TAILCALL);
+        let tail = self.b.create_block();
+        let not_tail = self.b.create_block();
+        self.b.ins().brif(is_tail, tail, &[], not_tail, &[]);
+        self.b.switch_to_block(tail);
+        self.pop_frame();
+        let e = self.machine_field(offsets::PENDING_ENTRY);
+        let k = self.machine_field(offsets::PENDING_ARGC);
+        self.b
+            .ins()
+            .return_call_indirect(self.native_sig, e, &[self.machine, self.regs, k]);
+        self.b.switch_to_block(not_tail);
+        self.unwind_if(s);
+        // The helper left the value in `base`: return it.
+        self.reload(base);
+        let v = self.get(base);
+        self.store(v, self.regs, -8);
+        self.pop_frame();
+        self.return_status(status::OK);
+    }
+
+    fn pop_frame(&mut self) {
+        let d = self.b.use_var(self.my_depth);
+        let d0 = self.b.ins().iadd_imm_s(d, -1);
+        self.store(d0, self.machine, offsets::DEPTH);
+    }
+
+    /// Where every raise goes: resume at one of this function's `try`
+    /// handlers if the raise was caught by this frame, else keep unwinding.
+    fn unwind_block(&mut self) {
+        self.b.switch_to_block(self.unwind);
+        if self.handlers.is_empty() {
+            self.return_status(status::UNWIND);
+            return;
+        }
+        let target = self.machine_field(offsets::UNWIND_DEPTH);
+        let mine = self.b.use_var(self.my_depth);
+        let caught = self.b.ins().icmp(IntCC::Equal, target, mine);
+        let dispatch = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(caught, dispatch, &[], out, &[]);
+        self.b.switch_to_block(out);
+        self.return_status(status::UNWIND);
+        // The raise left the handler's pc in this frame and the raised value
+        // in the handler's register.
+        self.b.switch_to_block(dispatch);
+        let frame = self.b.use_var(self.frame);
+        let pc = self.b.ins().uload32(self.flags, frame, FRAME_PC);
+        let handlers = self.handlers.clone();
+        for (hpc, blk) in &handlers {
+            let next = self.b.create_block();
+            let is = self.b.ins().icmp_imm_s(IntCC::Equal, pc, *hpc as i64);
+            self.b.ins().brif(is, *blk, &[], next, &[]);
+            self.b.switch_to_block(next);
+        }
+        // Not reached: a catch of this frame always names one of its
+        // handlers. Unwinding further is the safe answer if it were.
+        self.return_status(status::UNWIND);
+        for (hpc, blk) in handlers {
+            self.b.switch_to_block(blk);
+            self.reload_all();
+            let target = self.block_at(hpc);
+            self.b.ins().jump(target, &[]);
+        }
+    }
+}
+
+/// The arithmetic operators, numbered as the helper expects.
+#[derive(Clone, Copy)]
+enum ArithKind {
+    Add = 0,
+    Sub = 1,
+    Mul = 2,
+}
