@@ -566,10 +566,19 @@ impl Vm {
                         self.machine.fuel -= 1;
                         let n = &mut self.counters.per_func[func][counter as usize + 1];
                         *n += 1;
-                        if *n == self.threshold.saturating_mul(JitConfig::LOOP_FACTOR) {
-                            self.loop_is_hot(func as u32);
-                        }
                         pc = to as usize;
+                        if *n == self.threshold.saturating_mul(JitConfig::LOOP_FACTOR)
+                            && let Some(entry) = self.loop_is_hot(func as u32, to)
+                        {
+                            self.save_pc(pc);
+                            match self.enter_osr(entry, base) {
+                                Entered::Returned(v) if self.machine.depth() == stop => {
+                                    return Ok(v);
+                                }
+                                Entered::Returned(_) => continue 'frame,
+                                _ => unwinding!(),
+                            }
+                        }
                         safepoint!();
                     }
 

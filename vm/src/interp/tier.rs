@@ -57,34 +57,61 @@ impl Vm {
         self.machine.gc_pending = self.rt.heap.wants_collection() as u64;
     }
 
-    /// A loop of `func` is hot: compile `func` for its next call.
+    /// A loop of `func` (header `header`) is hot, in the running
+    /// interpreter frame: compiles `func` for its next call, and an entry
+    /// at the loop header to continue this frame in native code (OSR).
     #[cold]
-    pub(crate) fn loop_is_hot(&mut self, func: u32) {
-        if self.jit.as_ref().is_some_and(|j| !j.tried(func)) {
+    pub(crate) fn loop_is_hot(&mut self, func: u32, header: u32) -> Option<*const u8> {
+        if self.jit.as_ref()?.native_entry(func).is_none() && !self.jit.as_ref()?.tried(func) {
             let _ = self.compile(func);
+        }
+        if self.native_stack_low() {
+            return None;
+        }
+        self.with_input(func, Some(header), |jit, input| jit.osr_entry(input))
+            .ok()
+    }
+
+    /// Runs the OSR entry `entry` for the running frame (registers at
+    /// `base`) until the frame returns or raises.
+    pub(crate) fn enter_osr(&mut self, entry: *const u8, base: usize) -> Entered {
+        match self.call_native(entry, base - 1, 0) {
+            Entered::Value(v) => Entered::Returned(v),
+            other => other,
         }
     }
 
     /// Compiles `func` now (recording a failure, which leaves it
     /// interpreted); its native entry.
     pub(crate) fn compile(&mut self, func: u32) -> Result<*const u8, String> {
+        let r = self.with_input(func, None, |jit, input| jit.compile(input));
+        self.sync_machine();
+        r
+    }
+
+    /// Runs `f` on the JIT with the translator's view of `func`.
+    fn with_input<T>(
+        &mut self,
+        func: u32,
+        osr: Option<u32>,
+        f: impl FnOnce(&mut crate::jit::Jit, &FnInput<'_>) -> Result<T, String>,
+    ) -> Result<T, String> {
         let image = self.image.clone();
         let consts = self.consts.clone();
         let counts = self.counters.slot(func as usize);
+        let fuel = self.config.fuel.is_some();
         let jit = self.jit.as_mut().ok_or("the JIT is off")?;
-        let proto = &image.protos[func as usize];
         let input = FnInput {
-            proto,
+            proto: &image.protos[func as usize],
             func,
             consts: &consts[func as usize],
             call_counter: counts,
             // SAFETY: the slice has `1 + loops` entries.
             loop_counters: unsafe { counts.add(1) },
-            fuel: self.config.fuel.is_some(),
+            fuel,
+            osr,
         };
-        let r = jit.compile(&input);
-        self.sync_machine();
-        r
+        f(jit, &input)
     }
 
     /// Compiles every function of the program not yet tried (`--jit
@@ -124,10 +151,17 @@ impl Vm {
     /// The table `jit-stats` and `--stats` print: functions that were
     /// called or compiled, hottest first.
     pub fn jit_stats_text(&self) -> String {
-        let mut rows: Vec<FnReport> = self
-            .jit_report()
+        // Top-level forms run once: one summary line unless they loop.
+        let all = self.jit_report();
+        let once = |r: &FnReport| r.name == "<top level>" && r.loop_iterations == 0;
+        let forms = all.iter().filter(|r| once(r)).count();
+        let native_forms = all
+            .iter()
+            .filter(|r| once(r) && r.tier == Tier::Native)
+            .count();
+        let mut rows: Vec<FnReport> = all
             .into_iter()
-            .filter(|r| r.calls > 0 || r.tier != Tier::Interpreted)
+            .filter(|r| !once(r) && (r.calls > 0 || r.tier != Tier::Interpreted))
             .collect();
         rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name)));
         let mut out = String::new();
@@ -157,30 +191,17 @@ impl Vm {
                 out.push_str(&format!("    not compiled: {why}\n"));
             }
         }
+        out.push_str(&format!(
+            "({forms} top-level forms without loops, {native_forms} of them compiled)\n"
+        ));
         out
     }
 
     /// The Cranelift IR or machine code of `func` (for `fluent emit`).
     pub fn emit_native(&mut self, func: u32, asm: bool) -> Result<String, String> {
-        let image = self.image.clone();
-        let consts = self.consts.clone();
-        let counts = self.counters.slot(func as usize);
-        let fuel = self.config.fuel.is_some();
-        let jit = self.jit.as_mut().ok_or("the JIT is off")?;
-        let input = FnInput {
-            proto: &image.protos[func as usize],
-            func,
-            consts: &consts[func as usize],
-            call_counter: counts,
-            // SAFETY: the slice has `1 + loops` entries.
-            loop_counters: unsafe { counts.add(1) },
-            fuel,
-        };
-        if asm {
-            jit.asm(&input)
-        } else {
-            jit.clif(&input)
-        }
+        self.with_input(func, None, |jit, input| {
+            if asm { jit.asm(input) } else { jit.clif(input) }
+        })
     }
 
     /// The primitives that act on the VM, with arguments in registers

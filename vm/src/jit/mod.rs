@@ -28,6 +28,7 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 pub(crate) use translate::FnInput;
@@ -65,6 +66,9 @@ pub struct Jit {
     /// The function table: native entry by function id.
     table: Vec<*const u8>,
     pub records: Vec<FnRecord>,
+    /// On-stack-replacement entries by (function, loop header), or why
+    /// one could not be compiled.
+    osr: HashMap<(u32, u32), Result<*const u8, String>>,
 }
 
 /// Builds the instruction set for `config` (host CPU features, or an
@@ -110,6 +114,7 @@ impl Jit {
             adapter,
             table: Vec::new(),
             records: Vec::new(),
+            osr: HashMap::new(),
         };
         jit.extend(nfuncs);
         Ok(jit)
@@ -181,6 +186,23 @@ impl Jit {
         }
     }
 
+    /// The entry of `input.func` at loop header `input.osr` for a frame
+    /// already running in the interpreter, compiled on first request.
+    pub fn osr_entry(&mut self, input: &FnInput<'_>) -> Result<*const u8, String> {
+        let key = (input.func, input.osr.expect("an OSR input"));
+        if let Some(r) = self.osr.get(&key) {
+            return r.clone();
+        }
+        let start = Instant::now();
+        let r = self.compile_inner(input).map(|(entry, bytes)| {
+            self.records[input.func as usize].code_bytes += bytes;
+            entry
+        });
+        self.records[input.func as usize].compile_time += start.elapsed();
+        self.osr.insert(key, r.clone());
+        r
+    }
+
     fn build_function(&mut self, input: &FnInput<'_>) -> Result<(), String> {
         self.ctx.clear();
         self.ctx.func.signature = translate::native_signature();
@@ -193,7 +215,10 @@ impl Jit {
 
     fn compile_inner(&mut self, input: &FnInput<'_>) -> Result<(*const u8, usize), String> {
         self.build_function(input)?;
-        let name = format!("fluent#{}:{}", input.func, input.proto.name);
+        let name = match input.osr {
+            None => format!("fluent#{}:{}", input.func, input.proto.name),
+            Some(pc) => format!("fluent#{}@{pc}:{}", input.func, input.proto.name),
+        };
         let id = self
             .module
             .declare_function(&name, Linkage::Local, &self.ctx.func.signature)

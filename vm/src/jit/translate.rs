@@ -62,6 +62,9 @@ pub struct FnInput<'a> {
     pub loop_counters: *mut u64,
     /// Whether calls and loops consume `Machine::fuel`.
     pub fuel: bool,
+    /// For an on-stack-replacement entry: the loop header to start at,
+    /// in the interpreter frame that is already running the function.
+    pub osr: Option<u32>,
 }
 
 /// Translates `input` into `func` (whose signature must be
@@ -74,7 +77,10 @@ pub fn translate(
 ) -> Result<(), String> {
     let mut t = Translator::new(b, input);
     t.adapter = adapter;
-    t.prologue();
+    match input.osr {
+        Some(pc) => t.osr_prologue(pc),
+        None => t.prologue(),
+    }
     t.body()?;
     t.b.seal_all_blocks();
     Ok(())
@@ -432,6 +438,22 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
         let first = self.blocks[0].expect("entry block");
         self.b.ins().jump(first, &[]);
+    }
+
+    /// Entry in the middle of a running loop: the interpreter's frame (the
+    /// top one) becomes this native frame; every register comes from its
+    /// slot, and execution continues at the loop header `pc`.
+    fn osr_prologue(&mut self, pc: u32) {
+        let depth = self.machine_field(offsets::DEPTH);
+        let frames = self.machine_field(offsets::FRAMES);
+        let index = self.b.ins().iadd_imm_s(depth, -1);
+        let off = self.b.ins().imul_imm_s(index, FRAME_SIZE);
+        let frame = self.b.ins().iadd(frames, off);
+        self.b.def_var(self.frame, frame);
+        self.b.def_var(self.my_depth, depth);
+        self.reload_all();
+        let header = self.block_at(pc);
+        self.b.ins().jump(header, &[]);
     }
 
     fn consume_fuel(&mut self, pc: usize) {

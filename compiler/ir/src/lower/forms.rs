@@ -8,6 +8,43 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 impl<'a> Lowerer<'a> {
+    /// `(prim args... (lambda () body...))`: a primitive that runs `body`
+    /// in an extent it controls.
+    fn lower_thunk_call(
+        &mut self,
+        prim: &str,
+        args: &[Datum],
+        body: &[Datum],
+        span: Span,
+        tl: usize,
+    ) -> Expr {
+        let sym = |s: &str| Datum {
+            kind: DatumKind::Symbol(s.into()),
+            span,
+        };
+        let mut lambda = vec![
+            sym("lambda"),
+            Datum {
+                kind: DatumKind::List(vec![]),
+                span,
+            },
+        ];
+        lambda.extend_from_slice(body);
+        let mut call = vec![sym(prim)];
+        call.extend_from_slice(args);
+        call.push(Datum {
+            kind: DatumKind::List(lambda),
+            span,
+        });
+        self.lower_expr(
+            &Datum {
+                kind: DatumKind::List(call),
+                span,
+            },
+            tl,
+        )
+    }
+
     /// The special form `name`: `d` is the form, `xs` its elements.
     pub(super) fn lower_special(&mut self, name: &str, d: &Datum, xs: &[Datum], tl: usize) -> Expr {
         let span = d.span;
@@ -72,6 +109,17 @@ impl<'a> Lowerer<'a> {
             "match" => self.lower_match(args, span, tl),
             "try" => self.lower_try(args, span, tl),
             "catch" => self.error("E0109", span, "`catch` outside of a `try`"),
+            // JIT and profiling forms: calls of VM primitives on a thunk.
+            "time" => match args {
+                [e] => self.lower_thunk_call("%time", &[], std::slice::from_ref(e), span, tl),
+                _ => self.malformed("time", "(time expr)", span),
+            },
+            "with-jit-threshold" => match args {
+                [n, body @ ..] if !body.is_empty() => {
+                    self.lower_thunk_call("%with-jit-threshold", std::slice::from_ref(n), body, span, tl)
+                }
+                _ => self.malformed("with-jit-threshold", "(with-jit-threshold n body...)", span),
+            },
             "effect" | "handler" => self.error(
                 "E0191",
                 span,

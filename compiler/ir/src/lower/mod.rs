@@ -192,6 +192,8 @@ pub const SPECIAL_FORMS: &[&str] = &[
     "declare",
     "effect",
     "handler",
+    "time",
+    "with-jit-threshold",
 ];
 
 impl<'a> Lowerer<'a> {
