@@ -109,6 +109,10 @@ struct Translator<'a, 'b> {
     flags: MemFlagsData,
     /// The interpreter adapter (where calls go when native stack is low).
     adapter: *const u8,
+    /// When the previous instruction computed a boolean register from a
+    /// condition (a comparison, `not`): the register and the condition as
+    /// an `i8`, so a branch on it tests the condition directly.
+    truth: Option<(Reg, ir::Value)>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -177,6 +181,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             native_sig,
             flags: MemFlagsData::trusted(),
             adapter: std::ptr::null(),
+            truth: None,
         }
     }
 
@@ -501,6 +506,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 self.b.switch_to_block(blk);
                 reachable = true;
+                self.truth = None;
             }
             if !reachable {
                 continue;
@@ -513,6 +519,9 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// Translates one instruction; returns whether control falls through.
     fn op(&mut self, pc: usize, op: Op) -> Result<bool, String> {
+        // Only the instruction right after the one that set it may use it.
+        let truth = self.truth.take();
+        let truth_of = |r: Reg| truth.filter(|t| t.0 == r).map(|t| t.1);
         match op {
             Op::LoadConst { dst, k } => {
                 let v = self.konst(self.input.consts[k as usize]);
@@ -618,13 +627,18 @@ impl<'a, 'b> Translator<'a, 'b> {
             ),
             Op::NumEq { dst, a, b } => self.compare(pc, dst, a, b, IntCC::Equal, FloatCC::Equal, 0),
             Op::Not { dst, src } => {
-                let v = self.get(src);
-                let c = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, v, Value::FALSE.0 as i64);
+                let c = match truth_of(src) {
+                    Some(t) => self.b.ins().bxor_imm_u(t, 1),
+                    None => {
+                        let v = self.get(src);
+                        self.b
+                            .ins()
+                            .icmp_imm_s(IntCC::Equal, v, Value::FALSE.0 as i64)
+                    }
+                };
                 let r = self.bool_value(c);
                 self.set(dst, r);
+                self.truth = Some((dst, c));
             }
             Op::Eq { dst, a, b } => {
                 let (x, y) = (self.get(a), self.get(b));
@@ -662,11 +676,15 @@ impl<'a, 'b> Translator<'a, 'b> {
                 return Ok(false);
             }
             Op::JumpIfFalse { cond, to } | Op::JumpIfTrue { cond, to } => {
-                let v = self.get(cond);
-                let truthy = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::NotEqual, v, Value::FALSE.0 as i64);
+                let truthy = match truth_of(cond) {
+                    Some(t) => t,
+                    None => {
+                        let v = self.get(cond);
+                        self.b
+                            .ins()
+                            .icmp_imm_s(IntCC::NotEqual, v, Value::FALSE.0 as i64)
+                    }
+                };
                 let target = self.block_at(to);
                 let next = self.block_at(pc as u32 + 1);
                 if matches!(op, Op::JumpIfTrue { .. }) {
@@ -960,6 +978,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let (x, y) = (self.get(a), self.get(b));
         let done = self.b.create_block();
         let result = self.b.append_block_param(done, I64);
+        let truth = self.b.append_block_param(done, types::I8);
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let both = self.b.ins().band(x, y);
@@ -976,7 +995,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let j = self.b.ins().ishl_imm_u(y, INT_SHIFT);
         let c = self.b.ins().icmp(icc, i, j);
         let r = self.bool_value(c);
-        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b
+            .ins()
+            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
         self.b.switch_to_block(float_check);
         let fx = self.is_float(x);
         let fy = self.is_float(y);
@@ -987,7 +1008,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let (p, q) = (self.as_f64(x), self.as_f64(y));
         let c = self.b.ins().fcmp(fcc, p, q);
         let r = self.bool_value(c);
-        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        self.b
+            .ins()
+            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
         self.b.switch_to_block(slow);
         self.save_pc(pc);
         let op = self.iconst(code);
@@ -996,9 +1019,16 @@ impl<'a, 'b> Translator<'a, 'b> {
         let ok = self.b.create_block();
         self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
         self.b.switch_to_block(ok);
-        self.b.ins().jump(done, &[BlockArg::Value(r)]);
+        let c = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, r, Value::FALSE.0 as i64);
+        self.b
+            .ins()
+            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
         self.b.switch_to_block(done);
         self.set(dst, result);
+        self.truth = Some((dst, truth));
     }
 
     /// The native entry of the closure `callee`, or `None`-branch if it is
@@ -1042,7 +1072,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(done);
         self.unwind_if(st);
         self.reload(base);
-        self.gc_poll();
+        // No poll here: the callee polled after its own allocations, and
+        // a collection it asked for waits for this function's next
+        // safepoint (entry, back-edge, allocation) at the latest.
     }
 
     fn tail_call(&mut self, pc: usize, base: Reg, argc: u16) {
