@@ -144,6 +144,11 @@ impl Session {
             .map(|v| self.vm.rt.show_limited(v, Mode::Write, REPL_VALUE_LIMIT)))
     }
 
+    /// The running VM (for its statistics and counters).
+    pub fn vm(&mut self) -> &mut Vm {
+        &mut self.vm
+    }
+
     /// The diagnostics database (for rendering and tests).
     pub fn db(&self) -> &dyn Db {
         &self.db
