@@ -6,7 +6,8 @@
 //! replaced; random forms inserted) and random S-expressions over the
 //! special forms, the primitives and literals of every type. Each runs
 //! in-process through `run_source` (with a fuel budget, so endless loops
-//! stop), `emit` (both kinds) and a REPL `Session`, under `catch_unwind`,
+//! stop; one case in four also with the JIT compiling every function),
+//! `emit` (both kinds) and a REPL `Session`, under `catch_unwind`,
 //! on a thread with the CLI's 512 MiB stack. A panic, an internal compiler
 //! error, an error without a location, or a case that takes too long fails
 //! the test and prints the program.
@@ -18,7 +19,8 @@
 
 use fluent_driver::emit::{EmitKind, emit};
 use fluent_driver::{Failure, Session, run_source};
-use fluent_vm::VmConfig;
+use fluent_vm::{JitConfig, VmConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
 use fluent_vm::interp::FUEL_EXHAUSTED;
 use fluent_vm::primitives::TABLE;
 use fluent_vm::runtime::Output;
@@ -48,6 +50,21 @@ fn config() -> VmConfig {
         ..Default::default()
     }
 }
+
+/// As [`config`], with every function compiled before its first call.
+fn eager_config() -> VmConfig {
+    VmConfig {
+        jit: JitConfig {
+            threshold: 0,
+            ..Default::default()
+        },
+        ..config()
+    }
+}
+
+/// One case in this many also runs with the JIT compiling eagerly (the
+/// default threshold leaves most short programs interpreted).
+const EAGER_EVERY: u64 = 4;
 
 fn sink() -> Output {
     Output::new(Box::new(std::io::sink()))
@@ -90,7 +107,13 @@ fn check_failure(f: &Failure) -> Result<(), String> {
 /// Everything a program can go through: run, both emits, and a REPL
 /// session fed its top-level forms one at a time.
 fn exercise(text: &str) -> Result<(), String> {
+    static CASES: AtomicU64 = AtomicU64::new(0);
     if let Err(f) = run_source("fuzz.fl", text, config(), sink()) {
+        check_failure(&f)?;
+    }
+    if CASES.fetch_add(1, Ordering::Relaxed) % EAGER_EVERY == 0
+        && let Err(f) = run_source("fuzz.fl", text, eager_config(), sink())
+    {
         check_failure(&f)?;
     }
     for kind in [EmitKind::Core, EmitKind::Bytecode] {

@@ -9,6 +9,30 @@
 //! Cranelift cannot free single functions, so all code of a VM lives in one
 //! `JITModule` that is freed with the VM (a program that reloads code, as
 //! `fluent watch` will, retires whole modules instead).
+//!
+//! How tier 1 fits the rest of the VM (where it deviates from DESIGN.md,
+//! and why):
+//!
+//! - Native code and the interpreter share one frame stack and one
+//!   register stack (`machine`). A native frame is an ordinary VM frame
+//!   whose registers are also kept in Cranelift variables; every write goes
+//!   through to the frame slot. So the collector's roots are the frame
+//!   slots as before (no Cranelift stack maps), error backtraces walk one
+//!   frame stack, and the interpreter can take over any frame.
+//! - Raising is one protocol for both tiers (`Vm::raise`): the state
+//!   changes happen at the raise (frames dropped to the catching `try`,
+//!   or the error report built while the frames are intact); native frames
+//!   and interpreter runs then only return "unwinding" until the frame
+//!   named by `Machine::unwind_depth` continues at its handler. Nothing
+//!   unwinds through native frames.
+//! - Native code recurses on the native stack. When that runs low, calls
+//!   go to the interpreter instead (its frames are on the heap), so deep
+//!   recursion is bounded by `VmConfig::max_depth` in every tier.
+//! - On-stack replacement is the simple kind: an entry per (function,
+//!   loop header) that adopts the running interpreter frame, reloads every
+//!   register from its slot and jumps to the header. No deoptimization
+//!   back exists yet (tier 1 never speculates, so it needs none).
+//! - `JitConfig::cache_dir` is accepted but nothing is persisted yet.
 
 mod config;
 mod helpers;
@@ -29,6 +53,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 use std::collections::HashMap;
+use std::mem::ManuallyDrop;
 use std::time::{Duration, Instant};
 
 pub(crate) use translate::FnInput;
@@ -57,7 +82,8 @@ pub type Trampoline = extern "C" fn(*mut Machine, *const u8, *mut Value, u64) ->
 /// The JIT of one VM.
 pub struct Jit {
     pub config: JitConfig,
-    module: JITModule,
+    /// Freed by hand on drop (`JITModule` does not free its code).
+    module: ManuallyDrop<JITModule>,
     ctx: Context,
     fctx: FunctionBuilderContext,
     trampoline: Trampoline,
@@ -105,7 +131,7 @@ impl Jit {
         let (trampoline, adapter) = stubs::build(&mut module, &mut ctx, &mut fctx)?;
         let mut jit = Jit {
             config,
-            module,
+            module: ManuallyDrop::new(module),
             ctx,
             fctx,
             // SAFETY: `stubs::build` compiled this function with exactly
@@ -261,5 +287,14 @@ impl Jit {
         self.ctx.set_disasm(false);
         self.ctx.clear();
         Ok(text)
+    }
+}
+
+impl Drop for Jit {
+    fn drop(&mut self) {
+        // SAFETY: the JIT is dropped with its VM, which is not running:
+        // no native code of this module is executing, and the function
+        // table that points into it is dropped with it.
+        unsafe { ManuallyDrop::take(&mut self.module).free_memory() };
     }
 }
