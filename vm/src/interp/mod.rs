@@ -748,12 +748,25 @@ impl Vm {
         self.rt.heap.closure(f, &caps)
     }
 
+    /// One past the highest register of any frame. A callee's window
+    /// starts inside its caller's registers and may end below the
+    /// caller's last one, which the caller writes again after the call:
+    /// the running frame's top is not enough.
+    fn live_top(&self) -> usize {
+        self.machine
+            .frames()
+            .iter()
+            .map(|f| f.base as usize + self.image.protos[f.func as usize].nregs as usize)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Marks from every root and frees the rest. Only at safepoints.
     pub(crate) fn collect_garbage(&mut self) {
-        // Registers above the running frame hold stale values; forget
-        // them so that the registers below `top` are exactly the ones
-        // scanned (the invariant of `Machine`).
-        let top = self.top();
+        // Registers above every frame hold stale values; forget them so
+        // that the registers below `top` are exactly the ones scanned
+        // (the invariant of `Machine`).
+        let top = self.live_top();
         self.machine.shrink(top);
         self.machine.gc_pending = 0;
         let Vm {
