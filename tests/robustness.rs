@@ -111,7 +111,7 @@ fn exercise(text: &str) -> Result<(), String> {
     if let Err(f) = run_source("fuzz.fl", text, config(), sink()) {
         check_failure(&f)?;
     }
-    if CASES.fetch_add(1, Ordering::Relaxed) % EAGER_EVERY == 0
+    if CASES.fetch_add(1, Ordering::Relaxed).is_multiple_of(EAGER_EVERY)
         && let Err(f) = run_source("fuzz.fl", text, eager_config(), sink())
     {
         check_failure(&f)?;

@@ -8,13 +8,16 @@
 # Each flag set becomes a column `fluent <flags>`, run as
 # `fluent run <flags> FILE`; an empty set (or the word `default`) is plain
 # `fluent run`. Positional arguments win over FLUENT_MODES (a `;`-separated
-# list). Ratios in the table are <column>/<first fluent mode>, so a ratio
-# above 1 means that column is slower than the first fluent mode.
+# list). Ratios in the table are <column>/<base>, where the base is the
+# first fluent mode unless RATIO_BASE names another one; a ratio above 1
+# means that column is slower than the base.
 #
 # Other knobs (environment):
 #   PROGRAMS="fib tak mandelbrot loop nqueens mapfold"   which rows
 #   PEERS="chez guile luajit cpython c"                  which peer columns
 #   RUNS=N          hyperfine runs for every program (default: per program)
+#   RATIO_BASE=FLAGS  the fluent mode the ratios divide by, spelled as one of
+#                   the modes (`default`, `--jit off`, ...); default: the first
 #   FLUENT=PATH     use this fluent binary instead of building target/release
 #   CHECK_ONLY=1    install, build and check outputs, do not benchmark
 #
@@ -83,6 +86,16 @@ for i in "${!modes[@]}"; do
   modes[$i]=$m
 done
 mode_name() { if [[ -z $1 ]]; then echo fluent; else echo "fluent $1"; fi; }
+base_mode=${modes[0]}
+if [[ -n ${RATIO_BASE+x} ]]; then
+  b=$RATIO_BASE
+  b=${b#"${b%%[![:space:]]*}"}; b=${b%"${b##*[![:space:]]}"}   # trim
+  [[ $b == default ]] && b=""
+  found=0
+  for m in "${modes[@]}"; do [[ $m == "$b" ]] && found=1; done
+  ((found)) || die "RATIO_BASE='$RATIO_BASE' is not one of the fluent modes"
+  base_mode=$b
+fi
 
 # --- install missing peers -------------------------------------------------
 has() { command -v "$1" >/dev/null 2>&1; }
@@ -202,9 +215,9 @@ for p in "${programs[@]}"; do
     || die "hyperfine failed on $p"
 done
 
-python3 - "$out" "${#modes[@]}" "${names[@]}" -- "${programs[@]}" <<'PY' | tee "$out/results.md"
+python3 - "$out" "$(mode_name "$base_mode")" "${names[@]}" -- "${programs[@]}" <<'PY' | tee "$out/results.md"
 import json, sys
-out, nmodes = sys.argv[1], int(sys.argv[2])
+out, base = sys.argv[1], sys.argv[2]
 rest = sys.argv[3:]
 sep = rest.index("--")
 names, programs = rest[:sep], rest[sep + 1:]
@@ -214,8 +227,7 @@ labels = {
     "loop": "named-let loop, 1e8 iterations",
     "nqueens": "nqueens 10", "mapfold": "map+fold, 1e6-element list",
 }
-base = names[0]
-ratio_cols = names[1:]
+ratio_cols = [n for n in names if n != base]
 head = ["program"] + [f"{n} (s)" for n in names] + [f"{n}/{base}" for n in ratio_cols]
 print("| " + " | ".join(head) + " |")
 print("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
