@@ -412,8 +412,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         let frame = self.b.ins().iadd(frames, off);
         let f32v = self.b.ins().iconst(types::I32, self.input.func as i64);
         self.b.ins().store(self.flags, f32v, frame, FRAME_FUNC);
-        let zero = self.b.ins().iconst(types::I32, 0);
-        self.b.ins().store(self.flags, zero, frame, FRAME_PC);
+        // No `pc` yet: every instruction that can raise or call saves its
+        // own first, and nothing reads a frame's `pc` before that.
         let stack = self.machine_field(offsets::STACK);
         let bytes = self.b.ins().isub(self.regs, stack);
         let base = self.b.ins().ushr_imm_u(bytes, 3);
@@ -429,7 +429,12 @@ impl<'a, 'b> Translator<'a, 'b> {
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.store(n1, counter, 0);
         self.consume_fuel(0);
-        self.gc_poll();
+        // Collection requests come only from allocating helpers, each
+        // followed by a poll; the rest list's is the one made before the
+        // frame existed, so only then is there a poll on entry.
+        if proto.arity.rest {
+            self.gc_poll();
+        }
         // Parameters come from the caller's slots; other registers start
         // as () (their slots may hold anything valid).
         let nil = self.konst(Value::NIL);
