@@ -19,14 +19,14 @@
 
 use fluent_driver::emit::{EmitKind, emit};
 use fluent_driver::{Failure, Session, run_source};
-use fluent_vm::{JitConfig, VmConfig};
-use std::sync::atomic::{AtomicU64, Ordering};
 use fluent_vm::interp::FUEL_EXHAUSTED;
 use fluent_vm::primitives::TABLE;
 use fluent_vm::runtime::Output;
+use fluent_vm::{JitConfig, VmConfig};
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -111,7 +111,9 @@ fn exercise(text: &str) -> Result<(), String> {
     if let Err(f) = run_source("fuzz.fl", text, config(), sink()) {
         check_failure(&f)?;
     }
-    if CASES.fetch_add(1, Ordering::Relaxed).is_multiple_of(EAGER_EVERY)
+    if CASES
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(EAGER_EVERY)
         && let Err(f) = run_source("fuzz.fl", text, eager_config(), sink())
     {
         check_failure(&f)?;
