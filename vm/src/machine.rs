@@ -71,6 +71,10 @@ pub struct Machine {
     pub unwind_depth: u64,
     /// Calls and loop iterations left (`VmConfig::fuel`).
     pub fuel: u64,
+    /// Each function's accepted argument counts, `min | max << 32` (`max`
+    /// is `u32::MAX` with rest arguments): native tail calls check them
+    /// before they drop the calling frame.
+    pub arity_table: *const u64,
 }
 
 /// Byte offsets of the fields native code uses.
@@ -90,6 +94,7 @@ pub mod offsets {
     pub const PENDING_ARGC: i32 = offset_of!(Machine, pending_argc) as i32;
     pub const UNWIND_DEPTH: i32 = offset_of!(Machine, unwind_depth) as i32;
     pub const FUEL: i32 = offset_of!(Machine, fuel) as i32;
+    pub const ARITY_TABLE: i32 = offset_of!(Machine, arity_table) as i32;
 }
 
 /// Why a stack could not grow.
@@ -118,6 +123,7 @@ impl Machine {
             pending_argc: 0,
             unwind_depth: 0,
             fuel: u64::MAX,
+            arity_table: std::ptr::null(),
         })
     }
 

@@ -234,13 +234,15 @@ impl Vm {
         };
         // Slide callee and arguments down over the current frame.
         self.slide_into_frame(base, pos, argc);
-        let saved = self.machine.pop_frame();
         if let Some(entry) = self.native_entry(c.func) {
+            self.check_entry(c.func, argc)?;
+            self.machine.pop_frame();
             return Ok(match self.call_native(entry, base - 1, argc) {
                 Entered::Value(v) => Entered::Returned(v),
                 other => other,
             });
         }
+        let saved = self.machine.pop_frame();
         match self.push_interpreted(image, c.func, base - 1, argc) {
             Ok(()) => Ok(Entered::Frame),
             Err(f) => {
@@ -251,6 +253,21 @@ impl Vm {
                 Err(f)
             }
         }
+    }
+
+    /// Before a tail call into native code drops the calling frame: the
+    /// errors of entering `func` with `argc` arguments (native code checks
+    /// them after the drop; they belong to the caller's frame).
+    pub(crate) fn check_entry(&self, func: u32, argc: usize) -> Result<(), Fault> {
+        let arity = &self.image.protos[func as usize].arity;
+        let req = arity.required as usize;
+        if argc < req || (!arity.rest && argc != req) {
+            return Err(self.arity_fault(func, argc));
+        }
+        if self.machine.fuel == 0 {
+            return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
+        }
+        Ok(())
     }
 
     /// Pops the running frame, delivering `v` to the caller. Returns

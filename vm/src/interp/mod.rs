@@ -124,6 +124,8 @@ pub struct Vm {
     /// Calls before a function is compiled (`with-jit-threshold` changes
     /// it for an extent); `u64::MAX` when the JIT is off.
     pub(crate) threshold: u64,
+    /// `Machine::arity_table`'s contents.
+    arities: Vec<u64>,
 }
 
 impl Vm {
@@ -178,6 +180,7 @@ impl Vm {
             host_depth: 0,
             jit,
             threshold,
+            arities: Vec::new(),
         };
         vm.sync_machine();
         Ok(vm)
@@ -187,6 +190,19 @@ impl Vm {
     /// either may have moved).
     pub(crate) fn sync_machine(&mut self) {
         self.machine.globals = self.globals.as_mut_ptr();
+        if self.arities.len() != self.image.protos.len() {
+            self.arities = self
+                .image
+                .protos
+                .iter()
+                .map(|p| {
+                    let min = p.arity.required as u64;
+                    let max = if p.arity.rest { u32::MAX as u64 } else { min };
+                    min | (max << 32)
+                })
+                .collect();
+            self.machine.arity_table = self.arities.as_ptr();
+        }
         if let Some(jit) = &self.jit {
             self.machine.func_table = jit.table();
         }
@@ -600,6 +616,10 @@ impl Vm {
                         let entry_frame = from_native && self.machine.depth() == stop + 1;
                         let pos = base + cb as usize;
                         if entry_frame && let Some(entry) = self.native_callee(pos) {
+                            let func = r!(cb).as_closure().expect("a closure").func;
+                            if let Err(f) = self.check_entry(func, argc as usize) {
+                                throw!(f);
+                            }
                             // Hand the call to the adapter that entered this run.
                             self.slide_into_frame(base, pos, argc as usize);
                             self.machine.pop_frame();

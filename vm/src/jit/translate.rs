@@ -406,6 +406,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             let req = self.iconst(required);
             self.helper(Helper::Rest, &[self.regs, self.argc, req]);
         }
+        // Fuel is charged before the frame exists, as in the interpreter,
+        // so running out is reported at the call.
+        self.consume_fuel(None);
         // Push the frame.
         let frames = self.machine_field(offsets::FRAMES);
         let off = self.b.ins().imul_imm_s(depth, FRAME_SIZE);
@@ -428,7 +431,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         let n = self.load(counter, 0);
         let n1 = self.b.ins().iadd_imm_s(n, 1);
         self.store(n1, counter, 0);
-        self.consume_fuel(0);
         // Collection requests come only from allocating helpers, each
         // followed by a poll; the rest list's is the one made before the
         // frame existed, so only then is there a poll on entry.
@@ -466,7 +468,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().jump(header, &[]);
     }
 
-    fn consume_fuel(&mut self, pc: usize) {
+    /// Takes one unit of fuel, raising "fuel exhausted" when there is
+    /// none: at instruction `pc`, or (`None`, in the prologue) before this
+    /// function's frame exists.
+    fn consume_fuel(&mut self, pc: Option<usize>) {
         if !self.input.fuel {
             return;
         }
@@ -474,9 +479,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
         let (ok, fail) = self.cold_if(empty);
         self.b.switch_to_block(fail);
-        self.save_pc(pc);
         self.helper(Helper::Fuel, &[]);
-        self.b.ins().jump(self.unwind, &[]);
+        match pc {
+            Some(pc) => {
+                self.save_pc(pc);
+                self.b.ins().jump(self.unwind, &[]);
+            }
+            None => self.return_status(status::UNWIND),
+        }
         self.b.switch_to_block(ok);
         let f1 = self.b.ins().iadd_imm_s(fuel, -1);
         self.store(f1, self.machine, offsets::FUEL);
@@ -704,7 +714,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let n = self.load(addr, 0);
                 let n1 = self.b.ins().iadd_imm_s(n, 1);
                 self.store(n1, addr, 0);
-                self.consume_fuel(pc);
+                self.consume_fuel(Some(pc));
                 self.gc_poll();
                 let blk = self.block_at(to);
                 self.b.ins().jump(blk, &[]);
@@ -1087,6 +1097,41 @@ impl<'a, 'b> Translator<'a, 'b> {
         let callee = self.get(base);
         let n = self.iconst(argc as i64);
         let (_closure, other, entry) = self.closure_entry(callee);
+        // Errors of entering the callee (arity, fuel) belong to this frame,
+        // as in the interpreter: check them before dropping it.
+        let func = self
+            .b
+            .ins()
+            .uload32(self.flags, callee, layout::CLOSURE_FUNC);
+        let table = self.machine_field(offsets::ARITY_TABLE);
+        let off = self.b.ins().ishl_imm_u(func, 3);
+        let slot = self.b.ins().iadd(table, off);
+        let arity = self.load(slot, 0);
+        let min = self.b.ins().band_imm_u(arity, u32::MAX as i64);
+        let max = self.b.ins().ushr_imm_u(arity, 32);
+        let too_few = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedGreaterThan, min, argc as i64);
+        let too_many = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, max, argc as i64);
+        let bad = self.b.ins().bor(too_few, too_many);
+        let (ok, fail) = self.cold_if(bad);
+        self.b.switch_to_block(fail);
+        self.helper(Helper::Arity, &[func, n]);
+        self.b.ins().jump(self.unwind, &[]);
+        self.b.switch_to_block(ok);
+        if self.input.fuel {
+            let fuel = self.machine_field(offsets::FUEL);
+            let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
+            let (ok, fail) = self.cold_if(empty);
+            self.b.switch_to_block(fail);
+            self.helper(Helper::Fuel, &[]);
+            self.b.ins().jump(self.unwind, &[]);
+            self.b.switch_to_block(ok);
+        }
         // Slide callee and arguments down over this frame, pop it, and go.
         for i in 0..=argc {
             let v = self.get(base + i);
