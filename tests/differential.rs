@@ -50,11 +50,15 @@
 //! crossing tiers, overflow in native code) follow the generator, then
 //! the reproductions of what it found.
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use fluent_driver::{Failure, run_source_then};
 use fluent_vm::heap::GcConfig;
 use fluent_vm::jit::Tier;
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
+use rng::Rng;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 use std::io::{BufRead, BufReader, Read, Write as _};
@@ -728,42 +732,6 @@ fn compare_isolated(
 }
 
 // ---------------------------------------------------------------------
-// The PRNG (xorshift64*, seeded through splitmix64)
-// ---------------------------------------------------------------------
-
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `1/n`.
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
-
-// ---------------------------------------------------------------------
 // S-expressions: programs as trees, so that they can be shrunk
 // ---------------------------------------------------------------------
 
@@ -1124,9 +1092,9 @@ impl Gen {
     fn int_lit(&mut self) -> String {
         match self.rng.below(10) {
             0..=5 => (self.rng.below(31) as i64 - 10).to_string(),
-            6 | 7 => self.rng.pick(EDGE_INTS).to_string(),
+            6 | 7 => self.rng.choose(EDGE_INTS).to_string(),
             _ => {
-                let e = self.rng.pick(EDGE_INTS);
+                let e = self.rng.choose(EDGE_INTS);
                 let off = self.rng.below(5) as i64 - 2;
                 e.checked_add(off).unwrap_or(e).to_string()
             }
@@ -1145,7 +1113,7 @@ impl Gen {
                 self.rng.below(100)
             )
         } else {
-            self.rng.pick(FLOATS).to_string()
+            self.rng.choose(FLOATS).to_string()
         }
     }
 
@@ -1153,13 +1121,13 @@ impl Gen {
         match ty {
             Ty::Int => a(self.int_lit()),
             Ty::Float => a(self.float_lit()),
-            Ty::Bool => a(self.rng.pick(&["#t", "#f"])),
-            Ty::Str => a(self.rng.pick(STRINGS)),
+            Ty::Bool => a(self.rng.choose(&["#t", "#f"])),
+            Ty::Str => a(self.rng.choose(STRINGS)),
             Ty::List => match self.rng.below(5) {
                 0 => a("'()"),
                 1 => a(self
                     .rng
-                    .pick(&["'(1 2 3)", "'(5 -3 8 0)", "'(1125899906842623 1)"])),
+                    .choose(&["'(1 2 3)", "'(5 -3 8 0)", "'(1125899906842623 1)"])),
                 2 => l([a("range"), self.small(6)]),
                 3 => lv(vec![a("list"), a(self.int_lit()), a(self.int_lit())]),
                 _ => {
@@ -1190,7 +1158,7 @@ impl Gen {
             },
             Ty::Fun => {
                 let x = self.fresh("x");
-                let op = self.rng.pick(&["+", "-", "*"]);
+                let op = self.rng.choose(&["+", "-", "*"]);
                 l([
                     a("lambda"),
                     l([a(&x)]),
@@ -1296,7 +1264,7 @@ impl Gen {
         let mut binds = Vec::new();
         let mut vars = Vec::new();
         for _ in 0..n {
-            let t = self.rng.pick(PARAM_TYPES);
+            let t = self.rng.choose(PARAM_TYPES);
             let name = self.fresh("y");
             let init = if star {
                 self.bind(&vars, |g| g.expr(t, d))
@@ -1319,7 +1287,7 @@ impl Gen {
                 l([a("set!"), a(&g), l([a("+"), a(&g), self.i(d)])])
             }
             2 if self.scope.iter().any(|v| v.mutable) => {
-                let ty = self.rng.pick(PARAM_TYPES);
+                let ty = self.rng.choose(PARAM_TYPES);
                 match self.mutable_var_of(ty) {
                     Some(name) => l([a("set!"), a(name), Gen::capped(ty, self.expr(ty, d))]),
                     None => l([a("display"), self.i(d)]),
@@ -1336,10 +1304,10 @@ impl Gen {
         match self.rng.below(11) {
             0 => l([a("raise"), self.i(d)]),
             1 => l([a("raise"), self.s(d)]),
-            2 => l([a("error"), a(self.rng.pick(MESSAGES)), self.i(d)]),
+            2 => l([a("error"), a(self.rng.choose(MESSAGES)), self.i(d)]),
             3 => l([
                 a("error"),
-                a(self.rng.pick(MESSAGES)),
+                a(self.rng.choose(MESSAGES)),
                 self.i(d),
                 self.li(d),
             ]),
@@ -1622,30 +1590,30 @@ impl Gen {
     fn int_expr(&mut self, d: u32) -> Sx {
         match self.rng.below(36) {
             0..=5 => {
-                let op = self.rng.pick(&["+", "-", "*", "+", "-"]);
+                let op = self.rng.choose(&["+", "-", "*", "+", "-"]);
                 l([a(op), self.i(d), self.i(d)])
             }
             6 => {
-                let op = self.rng.pick(&["+", "-", "*"]);
+                let op = self.rng.choose(&["+", "-", "*"]);
                 l([a(op), self.i(d), self.i(d), self.i(d)])
             }
             7 => l([a("-"), self.i(d)]),
             8 => {
-                let op = self.rng.pick(&["+", "-"]);
-                let k = self.rng.pick(&["1", "2", "-1", "1000"]);
+                let op = self.rng.choose(&["+", "-"]);
+                let k = self.rng.choose(&["1", "2", "-1", "1000"]);
                 l([a(op), self.i(d), a(k)])
             }
             9 => {
-                let op = self.rng.pick(&["quotient", "remainder", "modulo"]);
+                let op = self.rng.choose(&["quotient", "remainder", "modulo"]);
                 let divisor = if self.rng.one_in(3) {
                     self.i(d)
                 } else {
-                    a(self.rng.pick(&["3", "-7", "2", "1000000007", "-1"]))
+                    a(self.rng.choose(&["3", "-7", "2", "1000000007", "-1"]))
                 };
                 l([a(op), self.i(d), divisor])
             }
-            10 => l([a(self.rng.pick(&["abs", "square"])), self.i(d)]),
-            11 => l([a(self.rng.pick(&["min", "max"])), self.i(d), self.i(d)]),
+            10 => l([a(self.rng.choose(&["abs", "square"])), self.i(d)]),
+            11 => l([a(self.rng.choose(&["min", "max"])), self.i(d), self.i(d)]),
             12 => l([a("length"), self.li(d)]),
             13 => match self.rng.below(2) {
                 0 => l([a("vector-length"), self.v(d)]),
@@ -1692,7 +1660,7 @@ impl Gen {
                 l([a("string-ref"), self.s(d), self.small(2)]),
             ]),
             20 => {
-                let r = self.rng.pick(&["round", "floor", "truncate", "ceiling"]);
+                let r = self.rng.choose(&["round", "floor", "truncate", "ceiling"]);
                 l([a("exact"), l([a(r), self.f(d)])])
             }
             21 => {
@@ -1742,11 +1710,11 @@ impl Gen {
             26 if self.rng.one_in(3) => self.fault(d),
             27 => l([
                 a("expt"),
-                a(self.rng.pick(&["2", "-3", "10"])),
+                a(self.rng.choose(&["2", "-3", "10"])),
                 self.small(66),
             ]),
             28 => self.named_loop(Ty::Int, d),
-            29 => l([a(self.rng.pick(&["gcd", "lcm"])), self.i(d), self.i(d)]),
+            29 => l([a(self.rng.choose(&["gcd", "lcm"])), self.i(d), self.i(d)]),
             30 => match self.var_of(Ty::Fun) {
                 Some(f) => l([a(f), self.i(d)]),
                 None => self.i(d),
@@ -1758,26 +1726,29 @@ impl Gen {
     fn float_expr(&mut self, d: u32) -> Sx {
         match self.rng.below(16) {
             0..=3 => {
-                let op = self.rng.pick(&["+", "-", "*", "/"]);
+                let op = self.rng.choose(&["+", "-", "*", "/"]);
                 l([a(op), self.f(d), self.f(d)])
             }
             4 | 5 => {
-                let op = self.rng.pick(&["+", "-", "*", "/"]);
+                let op = self.rng.choose(&["+", "-", "*", "/"]);
                 if self.rng.one_in(2) {
                     l([a(op), self.f(d), self.i(d)])
                 } else {
                     l([a(op), self.i(d), self.f(d)])
                 }
             }
-            6 => l([a(self.rng.pick(&["exact->inexact", "inexact"])), self.i(d)]),
-            7 => l([a(self.rng.pick(&["sqrt", "abs", "-"])), self.f(d)]),
+            6 => l([
+                a(self.rng.choose(&["exact->inexact", "inexact"])),
+                self.i(d),
+            ]),
+            7 => l([a(self.rng.choose(&["sqrt", "abs", "-"])), self.f(d)]),
             8 => {
-                let r = self.rng.pick(&["round", "floor", "truncate", "ceiling"]);
+                let r = self.rng.choose(&["round", "floor", "truncate", "ceiling"]);
                 l([a(r), self.f(d)])
             }
-            9 => l([a(self.rng.pick(&["min", "max"])), self.f(d), self.num(d)]),
+            9 => l([a(self.rng.choose(&["min", "max"])), self.f(d), self.num(d)]),
             10 => l([a("fold-left"), a("+"), a("0.5"), self.li(d)]),
-            11 => a(self.rng.pick(&[
+            11 => a(self.rng.choose(&[
                 "(- +inf.0 +inf.0)",
                 "(* 0.0 +inf.0)",
                 "(/ 0.0 0.0)",
@@ -1785,7 +1756,10 @@ impl Gen {
                 "(- (/ 0.0 0.0))",
             ])),
             12 => l([a("*"), a("1.0"), self.i(d)]),
-            13 => l([a(self.rng.pick(&["exp", "sin", "atan", "log"])), self.f(d)]),
+            13 => l([
+                a(self.rng.choose(&["exp", "sin", "atan", "log"])),
+                self.f(d),
+            ]),
             14 => l([a("expt"), self.f(d), self.small(4)]),
             _ => self.named_loop(Ty::Float, d),
         }
@@ -1794,41 +1768,41 @@ impl Gen {
     fn bool_expr(&mut self, d: u32) -> Sx {
         match self.rng.below(16) {
             0..=3 => {
-                let op = self.rng.pick(&["<", "<=", ">", ">=", "="]);
+                let op = self.rng.choose(&["<", "<=", ">", ">=", "="]);
                 l([a(op), self.num(d), self.num(d)])
             }
             4 => {
-                let op = self.rng.pick(&["<", "<=", "="]);
+                let op = self.rng.choose(&["<", "<=", "="]);
                 l([a(op), self.i(d), self.i(d), self.i(d)])
             }
             5 => {
-                let op = self.rng.pick(&["eq?", "eqv?", "equal?"]);
+                let op = self.rng.choose(&["eq?", "eqv?", "equal?"]);
                 l([a(op), self.i(d), self.i(d)])
             }
             6 => {
                 let t = self
                     .rng
-                    .pick(&[Ty::List, Ty::Tag, Ty::Vector, Ty::Str, Ty::Float]);
-                let op = self.rng.pick(&["equal?", "eqv?"]);
+                    .choose(&[Ty::List, Ty::Tag, Ty::Vector, Ty::Str, Ty::Float]);
+                let op = self.rng.choose(&["equal?", "eqv?"]);
                 l([a(op), self.expr(t, d), self.expr(t, d)])
             }
-            7 => l([a(self.rng.pick(&["null?", "pair?", "list?"])), self.li(d)]),
+            7 => l([a(self.rng.choose(&["null?", "pair?", "list?"])), self.li(d)]),
             8 => {
                 let p = self
                     .rng
-                    .pick(&["zero?", "even?", "odd?", "positive?", "negative?"]);
+                    .choose(&["zero?", "even?", "odd?", "positive?", "negative?"]);
                 l([a(p), self.i(d)])
             }
             9 => l([a("not"), self.b(d)]),
-            10 => l([a(self.rng.pick(&["and", "or"])), self.b(d), self.b(d)]),
+            10 => l([a(self.rng.choose(&["and", "or"])), self.b(d), self.b(d)]),
             11 => l([
-                a(self.rng.pick(&["string=?", "string<?"])),
+                a(self.rng.choose(&["string=?", "string<?"])),
                 self.s(d),
                 self.s(d),
             ]),
             12 => {
-                let t = self.rng.pick(PARAM_TYPES);
-                let p = self.rng.pick(&[
+                let t = self.rng.choose(PARAM_TYPES);
+                let p = self.rng.choose(&[
                     "integer?",
                     "float?",
                     "number?",
@@ -1848,9 +1822,9 @@ impl Gen {
             ]),
             14 => {
                 let f = self.lambda(&[Ty::Int], Ty::Bool, 5, d);
-                l([a(self.rng.pick(&["any", "every"])), f, self.li(d)])
+                l([a(self.rng.choose(&["any", "every"])), f, self.li(d)])
             }
-            _ => l([a(self.rng.pick(&["nan?", "infinite?"])), self.f(d)]),
+            _ => l([a(self.rng.choose(&["nan?", "infinite?"])), self.f(d)]),
         }
     }
 
@@ -1873,12 +1847,12 @@ impl Gen {
                 ])
             }
             4 => l([
-                a(self.rng.pick(&["string-upcase", "string-downcase"])),
+                a(self.rng.choose(&["string-upcase", "string-downcase"])),
                 self.s(d),
             ]),
             5 => l([
                 a("symbol->string"),
-                a(self.rng.pick(&["'abc", "'x-y", "'λ"])),
+                a(self.rng.choose(&["'abc", "'x-y", "'λ"])),
             ]),
             6 => l([a("list->string"), a("(list #\\a #\\é #\\z)")]),
             7 => {
@@ -1905,7 +1879,7 @@ impl Gen {
             }
             7 => {
                 let f = self.lambda(&[Ty::Int], Ty::Bool, 5, d);
-                l([a(self.rng.pick(&["filter", "remove"])), f, self.li(d)])
+                l([a(self.rng.choose(&["filter", "remove"])), f, self.li(d)])
             }
             8 => l([a("cdr"), self.li(d)]),
             9 => l([a("range"), l([a("min"), self.i(d), a("8")])]),
@@ -2123,7 +2097,7 @@ impl Gen {
 
     fn params(&mut self, n: usize) -> Vec<(String, Ty)> {
         (0..n)
-            .map(|_| (self.fresh("p"), self.rng.pick(PARAM_TYPES)))
+            .map(|_| (self.fresh("p"), self.rng.choose(PARAM_TYPES)))
             .collect()
     }
 
@@ -2151,14 +2125,14 @@ impl Gen {
         let ret = if self.rng.one_in(12) {
             Ty::Fun
         } else {
-            self.rng.pick(RESULT_TYPES)
+            self.rng.choose(RESULT_TYPES)
         };
         let depth = 3 + self.rng.below(2) as u32;
         let body = self.bind(&params, |g| {
             let mut body = Vec::new();
             let mut locals = Vec::new();
             if g.rng.one_in(4) {
-                let t = g.rng.pick(PARAM_TYPES);
+                let t = g.rng.choose(PARAM_TYPES);
                 let x = g.fresh("x");
                 body.push(l([a("define"), a(&x), g.expr(t, 2)]));
                 locals.push((x, t));
@@ -2197,9 +2171,9 @@ impl Gen {
     /// operations, no `cap`).
     fn step_type(&mut self, bound: u32) -> Ty {
         if bound > 25 {
-            self.rng.pick(&[Ty::Int, Ty::Int, Ty::Float, Ty::Bool])
+            self.rng.choose(&[Ty::Int, Ty::Int, Ty::Float, Ty::Bool])
         } else {
-            self.rng.pick(RESULT_TYPES)
+            self.rng.choose(RESULT_TYPES)
         }
     }
 
@@ -2235,7 +2209,7 @@ impl Gen {
                 let arg = Gen::capped(at, g.expr(at, sd));
                 let rec = l([a(&name), l([a("-"), a(&n), a("1")]), arg]);
                 let step = if ret == Ty::Int && g.rng.one_in(2) {
-                    let op = g.rng.pick(&["+", "-", "*"]);
+                    let op = g.rng.choose(&["+", "-", "*"]);
                     l([a(op), g.i(sd), rec])
                 } else {
                     let step = g.bind(&[(rv.clone(), ret)], |g| g.expr(ret, sd));
@@ -2267,7 +2241,7 @@ impl Gen {
         let body = self.looped(1 << (bound / 2 + 1), |g| {
             g.bind(&params, |g| {
                 let base = g.i(1);
-                let op = g.rng.pick(&["+", "-", "*"]);
+                let op = g.rng.choose(&["+", "-", "*"]);
                 l([
                     a("if"),
                     l([a("<"), a(&n), a("2")]),

@@ -17,12 +17,16 @@
 //! programs there. Targeted tests for the crash classes found this way
 //! (deep nesting, huge forms) follow the fuzzers.
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use fluent_driver::emit::{EmitKind, emit};
 use fluent_driver::{Failure, Session, run_source};
 use fluent_vm::interp::FUEL_EXHAUSTED;
 use fluent_vm::primitives::TABLE;
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
+use rng::Rng;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -247,50 +251,13 @@ fn dump(kind: &str, i: u64, text: &str) {
     }
 }
 
-// ---------------------------------------------------------------------
-// The PRNG (xorshift64*)
-// ---------------------------------------------------------------------
-
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        // splitmix64 of the seed, so that nearby seeds differ everywhere.
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        Rng((z ^ (z >> 31)) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `1/n`.
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-
-    /// A special form's name or a word with a meaning inside one.
-    fn pick_special(&mut self) -> &'static str {
-        let forms = fluent_ir::SPECIAL_FORMS;
-        let i = self.below(forms.len() + SPECIAL_WORDS.len());
-        forms
-            .get(i)
-            .unwrap_or_else(|| &SPECIAL_WORDS[i - forms.len()])
-    }
+/// A special form's name or a word with a meaning inside one.
+fn pick_special(rng: &mut Rng) -> &'static str {
+    let forms = fluent_ir::SPECIAL_FORMS;
+    let i = rng.below(forms.len() + SPECIAL_WORDS.len());
+    forms
+        .get(i)
+        .unwrap_or_else(|| &SPECIAL_WORDS[i - forms.len()])
 }
 
 // ---------------------------------------------------------------------
@@ -842,7 +809,7 @@ impl Gen {
             }
             28 => {
                 // Unsupported or misplaced forms.
-                let head = self.rng.pick_special();
+                let head = pick_special(&mut self.rng);
                 let n = self.rng.below(4);
                 format!("({head} {})", self.exprs(n, d))
             }
@@ -1037,7 +1004,7 @@ fn mutate(g: &mut Gen, text: &str) -> String {
                 }
             }
             8 => {
-                let special = g.rng.pick_special().to_string();
+                let special = pick_special(&mut g.rng).to_string();
                 if !matches!(toks[i].as_str(), "(" | ")" | "[" | "]") {
                     toks[i] = special;
                 }

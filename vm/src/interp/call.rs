@@ -119,11 +119,7 @@ impl Vm {
                 f(&mut self.rt, &self.machine.regs()[pos + 1..pos + 1 + argc]).map(Entered::Value)
             }
             PrimImpl::Apply => {
-                let n = self.spread_apply(pos + 1, argc)?;
-                // The procedure now sits at `pos + 1`; move the window down.
-                self.machine
-                    .regs_mut()
-                    .copy_within(pos + 1..pos + 2 + n, pos);
+                let n = self.apply_in_place(pos, argc)?;
                 self.enter(image, pos, n)
             }
             PrimImpl::Vm(op) => self.vm_prim(op, pos + 1, argc),
@@ -149,6 +145,17 @@ impl Vm {
             }
             PrimImpl::Vm(op) => self.vm_prim(op, at, argc),
         }
+    }
+
+    /// The `apply` in register `pos` called with `argc` arguments becomes
+    /// a call of its procedure, moved down to `pos`, with the list spread;
+    /// the new argument count.
+    fn apply_in_place(&mut self, pos: usize, argc: usize) -> Result<usize, Fault> {
+        let n = self.spread_apply(pos + 1, argc)?;
+        self.machine
+            .regs_mut()
+            .copy_within(pos + 1..pos + 2 + n, pos);
+        Ok(n)
     }
 
     /// Rewrites registers `at..at+argc` = `f a ... lst` (an `apply`) into
@@ -222,10 +229,7 @@ impl Vm {
                 }
                 PrimImpl::Apply => {
                     check_prim_arity(p, argc)?;
-                    argc = self.spread_apply(pos + 1, argc)?;
-                    self.machine
-                        .regs_mut()
-                        .copy_within(pos + 1..pos + 2 + argc, pos);
+                    argc = self.apply_in_place(pos, argc)?;
                 }
             }
         }
@@ -343,17 +347,13 @@ impl Vm {
         if let Some(p) = self.machine.regs()[pos].as_prim()
             && let PrimImpl::Apply = primitives::info(p).imp
         {
-            let spread = check_prim_arity(p, argc).and_then(|()| self.spread_apply(pos + 1, argc));
-            match spread {
+            match check_prim_arity(p, argc).and_then(|()| self.apply_in_place(pos, argc)) {
                 Ok(n) => argc = n,
                 Err(f) => {
                     self.raise(f);
                     return status::UNWIND;
                 }
             }
-            self.machine
-                .regs_mut()
-                .copy_within(pos + 1..pos + 2 + argc, pos);
         }
         if let Some(c) = self.machine.regs()[pos].as_closure() {
             self.slide_into_frame(regs, pos, argc);

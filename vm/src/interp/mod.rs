@@ -121,9 +121,9 @@ pub struct Vm {
     /// not re-entered while running).
     pub(crate) host_depth: usize,
     pub(crate) jit: Option<Jit>,
-    /// Calls before a function is compiled (`with-jit-threshold` changes
-    /// it for an extent); `u64::MAX` when the JIT is off.
-    pub(crate) threshold: u64,
+    /// When functions are compiled (`with-jit-threshold` changes it for
+    /// an extent); never when the JIT is off.
+    pub(crate) threshold: Threshold,
     /// `Machine::arity_table`'s contents.
     arities: Vec<u64>,
 }
@@ -163,9 +163,9 @@ impl Vm {
             None
         };
         let threshold = if jit.is_some() {
-            config.jit.threshold as u64
+            Threshold::new(config.jit.threshold as u64)
         } else {
-            u64::MAX
+            Threshold::new(u64::MAX)
         };
         let mut vm = Vm {
             rt,
@@ -583,7 +583,7 @@ impl Vm {
                         let n = &mut self.counters.per_func[func][counter as usize + 1];
                         *n += 1;
                         pc = to as usize;
-                        if *n == self.threshold.saturating_mul(JitConfig::LOOP_FACTOR)
+                        if *n == self.threshold.loops
                             && let Some(entry) = self.loop_is_hot(func as u32, to)
                         {
                             self.save_pc(pc);
@@ -803,6 +803,24 @@ impl Vm {
                 m.mark_all(c);
             }
         });
+    }
+}
+
+/// Calls, and loop iterations, that make a function hot.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Threshold {
+    pub calls: u64,
+    /// `calls` scaled by [`JitConfig::LOOP_FACTOR`], kept so that the
+    /// dispatch loop only compares.
+    pub loops: u64,
+}
+
+impl Threshold {
+    pub fn new(calls: u64) -> Threshold {
+        Threshold {
+            calls,
+            loops: calls.saturating_mul(JitConfig::LOOP_FACTOR),
+        }
     }
 }
 

@@ -28,7 +28,7 @@ impl Vm {
             Some(e) => e,
             None => {
                 let calls = self.counters.per_func[func as usize][0];
-                if calls < self.threshold || jit.tried(func) {
+                if calls < self.threshold.calls || jit.tried(func) {
                     return None;
                 }
                 self.compile(func).ok()?
@@ -62,7 +62,7 @@ impl Vm {
     /// at the loop header to continue this frame in native code (OSR).
     #[cold]
     pub(crate) fn loop_is_hot(&mut self, func: u32, header: u32) -> Option<*const u8> {
-        if self.jit.as_ref()?.native_entry(func).is_none() && !self.jit.as_ref()?.tried(func) {
+        if !self.jit.as_ref()?.tried(func) {
             let _ = self.compile(func);
         }
         if self.native_stack_low() {
@@ -112,16 +112,6 @@ impl Vm {
             osr,
         };
         f(jit, &input)
-    }
-
-    /// Compiles every function of the program not yet tried (`--jit
-    /// eager` compiles as functions are first called instead).
-    pub fn compile_all(&mut self) {
-        for f in 0..self.image.protos.len() as u32 {
-            if self.jit.as_ref().is_some_and(|j| !j.tried(f)) {
-                let _ = self.compile(f);
-            }
-        }
     }
 
     /// Per-function JIT facts: `(name, tier, calls, compile time, code
@@ -215,7 +205,7 @@ impl Vm {
                     expected: "a compiled procedure",
                     got: args[0],
                 })?;
-                if self.jit.is_some() && self.jit.as_ref().is_some_and(|j| !j.tried(c.func)) {
+                if self.jit.as_ref().is_some_and(|j| !j.tried(c.func)) {
                     let _ = self.compile(c.func);
                 }
                 let native = self
@@ -238,7 +228,7 @@ impl Vm {
                 })?;
                 let saved = self.threshold;
                 if self.jit.is_some() {
-                    self.threshold = n as u64;
+                    self.threshold = super::Threshold::new(n as u64);
                 }
                 let r = self.call_thunk(at + 1);
                 self.threshold = saved;

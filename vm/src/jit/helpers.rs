@@ -107,11 +107,6 @@ fn raise(vm: &mut Vm, f: Fault) -> i64 {
     0
 }
 
-/// After allocating: ask native code to poll at its next safepoint.
-fn note_alloc(vm: &mut Vm) {
-    vm.note_allocation();
-}
-
 extern "C" fn arity(m: *mut Machine, func: i64, argc: i64) -> i64 {
     // SAFETY: module docs.
     let vm = unsafe { vm(m) };
@@ -124,7 +119,7 @@ extern "C" fn rest(m: *mut Machine, regs: i64, argc: i64, required: i64) -> i64 
     let vm = unsafe { vm(m) };
     let base = unsafe { index(m, regs as *mut Value) };
     vm.collect_rest(base, argc as usize, required as usize);
-    note_alloc(vm);
+    vm.note_allocation();
     1
 }
 
@@ -165,7 +160,7 @@ extern "C" fn make_box(m: *mut Machine, v: i64) -> i64 {
     // SAFETY: module docs.
     let vm = unsafe { vm(m) };
     let b = vm.rt.heap.box_cell(Value(v as u64));
-    note_alloc(vm);
+    vm.note_allocation();
     b.0 as i64
 }
 
@@ -174,7 +169,7 @@ extern "C" fn make_closure(m: *mut Machine, regs: i64, func: i64) -> i64 {
     let vm = unsafe { vm(m) };
     let base = unsafe { index(m, regs as *mut Value) };
     let c = vm.make_closure_at(base, func as u32);
-    note_alloc(vm);
+    vm.note_allocation();
     c.0 as i64
 }
 
@@ -182,7 +177,7 @@ extern "C" fn cons(m: *mut Machine, a: i64, b: i64) -> i64 {
     // SAFETY: module docs.
     let vm = unsafe { vm(m) };
     let p = vm.rt.heap.cons(Value(a as u64), Value(b as u64));
-    note_alloc(vm);
+    vm.note_allocation();
     p.0 as i64
 }
 
@@ -195,7 +190,7 @@ extern "C" fn arith(m: *mut Machine, op: i64, a: i64, b: i64) -> i64 {
         _ => ArithOp::Mul,
     };
     let r = arith::arith(&mut vm.rt.heap, op, Value(a as u64), Value(b as u64));
-    note_alloc(vm);
+    vm.note_allocation();
     match r {
         Ok(v) => v.0 as i64,
         Err(f) => raise(vm, f),
@@ -244,7 +239,7 @@ extern "C" fn call_prim(m: *mut Machine, at: i64, argc: i64, prim: i64) -> i64 {
     let vm = unsafe { vm(m) };
     let at = unsafe { index(m, at as *mut Value) };
     let r = vm.call_prim_nested(PrimId(prim as u16), at, argc as usize);
-    note_alloc(vm);
+    vm.note_allocation();
     match r {
         Some(v) => v.0 as i64,
         None => 0,
@@ -256,7 +251,7 @@ extern "C" fn call_value(m: *mut Machine, at: i64, argc: i64) -> i64 {
     let vm = unsafe { vm(m) };
     let at = unsafe { index(m, at as *mut Value) };
     let r = vm.call_value_nested(at, argc as usize);
-    note_alloc(vm);
+    vm.note_allocation();
     match r {
         Some(v) => {
             vm.machine.regs_mut()[at] = v;
@@ -271,7 +266,7 @@ extern "C" fn tail_value(m: *mut Machine, regs: i64, base: i64, argc: i64) -> i6
     let vm = unsafe { vm(m) };
     let regs = unsafe { index(m, regs as *mut Value) };
     let r = vm.tail_value_from_native(regs, base as usize, argc as usize);
-    note_alloc(vm);
+    vm.note_allocation();
     r
 }
 
@@ -280,9 +275,11 @@ extern "C" fn make_tagged(m: *mut Machine, at: i64, argc: i64, tag: i64) -> i64 
     let vm = unsafe { vm(m) };
     let at = unsafe { index(m, at as *mut Value) };
     let tag = Value(tag as u64).as_symbol().unwrap_or(Symbol(0));
-    let fields: Vec<Value> = vm.machine.regs()[at..at + argc as usize].to_vec();
-    let v = vm.rt.heap.tagged(tag, &fields);
-    note_alloc(vm);
+    let v = vm
+        .rt
+        .heap
+        .tagged(tag, &vm.machine.regs()[at..at + argc as usize]);
+    vm.note_allocation();
     v.0 as i64
 }
 

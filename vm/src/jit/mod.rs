@@ -167,11 +167,6 @@ impl Jit {
         self.trampoline
     }
 
-    /// The interpreter adapter: the entry of functions without native code.
-    pub fn adapter(&self) -> *const u8 {
-        self.adapter
-    }
-
     /// `func`'s entry in the function table (native code or the adapter).
     #[inline]
     pub fn entry(&self, func: u32) -> *const u8 {

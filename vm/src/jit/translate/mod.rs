@@ -22,6 +22,12 @@
 //! calls pop the frame and `return_call_indirect` through the function
 //! table, so they run in constant native stack.
 
+mod arith;
+mod calls;
+mod values;
+
+use arith::ArithKind;
+
 use super::helpers::Helper;
 use crate::bytecode::{Const, Imm, Op, Proto, Reg};
 use crate::heap::{Kind, layout};
@@ -249,6 +255,15 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.inst_results(inst)[0]
     }
 
+    /// Calls helper `h`, whose result 0 means "raised": then to the unwind
+    /// block; else its result.
+    fn helper_or_unwind(&mut self, h: Helper, args: &[ir::Value]) -> ir::Value {
+        let r = self.helper(h, args);
+        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+        self.unwind_if(failed);
+        r
+    }
+
     /// Jumps to the unwind block when `failed` is nonzero.
     fn unwind_if(&mut self, failed: ir::Value) {
         let next = self.b.create_block();
@@ -278,69 +293,6 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn return_status(&mut self, s: i64) {
         let v = self.iconst(s);
         self.b.ins().return_(&[v]);
-    }
-
-    // ---- value tests -------------------------------------------------------
-
-    /// 1 when `v` is a heap object of `kind`.
-    fn is_kind(&mut self, v: ir::Value, kind: Kind) -> ir::Value {
-        // Pointers are below IMM_TAG; only then is the header readable.
-        let is_ptr = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedLessThan, v, IMM_TAG as i64);
-        let check = self.b.create_block();
-        let done = self.b.create_block();
-        let result = self.b.append_block_param(done, types::I8);
-        let zero = self.b.ins().iconst(types::I8, 0);
-        self.b
-            .ins()
-            .brif(is_ptr, check, &[], done, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(check);
-        let k = self.b.ins().uload8(types::I32, self.flags, v, layout::KIND);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, k, kind as i64);
-        self.b.ins().jump(done, &[BlockArg::Value(same)]);
-        self.b.switch_to_block(done);
-        result
-    }
-
-    fn is_float(&mut self, v: ir::Value) -> ir::Value {
-        let off = self.b.ins().iadd_imm_s(v, -(DOUBLE_OFFSET as i64));
-        self.b.ins().icmp_imm_u(
-            IntCC::UnsignedLessThan,
-            off,
-            (INT_TAG - DOUBLE_OFFSET) as i64,
-        )
-    }
-
-    fn untag_int(&mut self, v: ir::Value) -> ir::Value {
-        let s = self.b.ins().ishl_imm_u(v, INT_SHIFT);
-        self.b.ins().sshr_imm_u(s, INT_SHIFT)
-    }
-
-    fn tag_int(&mut self, i: ir::Value) -> ir::Value {
-        let m = self.b.ins().band_imm_s(i, INT_MASK);
-        self.b.ins().bor_imm_s(m, INT_TAG as i64)
-    }
-
-    fn as_f64(&mut self, v: ir::Value) -> ir::Value {
-        let bits = self.b.ins().iadd_imm_s(v, -(DOUBLE_OFFSET as i64));
-        self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits)
-    }
-
-    /// Boxes a float: NaNs become the canonical NaN first.
-    fn box_f64(&mut self, x: ir::Value) -> ir::Value {
-        let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
-        let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), x);
-        let canon = self.iconst(f64::NAN.to_bits() as i64);
-        let bits = self.b.ins().select(nan, canon, bits);
-        self.b.ins().iadd_imm_s(bits, DOUBLE_OFFSET as i64)
-    }
-
-    fn bool_value(&mut self, c: ir::Value) -> ir::Value {
-        let t = self.konst(Value::TRUE);
-        let f = self.konst(Value::FALSE);
-        self.b.ins().select(c, t, f)
     }
 
     // ---- prologue ----------------------------------------------------------
@@ -730,9 +682,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
                 let n = self.iconst(argc as i64);
                 let p = self.iconst(prim as i64);
-                let r = self.helper(Helper::CallPrim, &[at, n, p]);
-                let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-                self.unwind_if(failed);
+                let r = self.helper_or_unwind(Helper::CallPrim, &[at, n, p]);
                 self.set(base, r);
                 self.gc_poll();
             }
@@ -764,22 +714,14 @@ impl<'a, 'b> Translator<'a, 'b> {
                     .map(|s| s.0)
                     .unwrap_or(u32::MAX);
                 let v = self.get(src);
-                let is_tagged = self.is_kind(v, Kind::Tagged);
-                let check = self.b.create_block();
-                let done = self.b.create_block();
-                let res = self.b.append_block_param(done, types::I8);
-                let no = self.b.ins().iconst(types::I8, 0);
-                self.b
-                    .ins()
-                    .brif(is_tagged, check, &[], done, &[BlockArg::Value(no)]);
-                self.b.switch_to_block(check);
-                let t = self.b.ins().uload32(self.flags, v, layout::TAGGED_TAG);
-                let same_tag = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag as i64);
-                let len = self.b.ins().uload32(self.flags, v, layout::LEN);
-                let same_len = self.b.ins().icmp_imm_s(IntCC::Equal, len, arity);
-                let both = self.b.ins().band(same_tag, same_len);
-                self.b.ins().jump(done, &[BlockArg::Value(both)]);
-                self.b.switch_to_block(done);
+                let flags = self.flags;
+                let res = self.is_kind_and(v, Kind::Tagged, |t, v| {
+                    let tag_of = t.b.ins().uload32(flags, v, layout::TAGGED_TAG);
+                    let same_tag = t.b.ins().icmp_imm_s(IntCC::Equal, tag_of, tag as i64);
+                    let len = t.b.ins().uload32(flags, v, layout::LEN);
+                    let same_len = t.b.ins().icmp_imm_s(IntCC::Equal, len, arity);
+                    Some(t.b.ins().band(same_tag, same_len))
+                });
                 let r = self.bool_value(res);
                 self.set(dst, r);
             }
@@ -790,19 +732,11 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             Op::VecLenIs { dst, src, len } => {
                 let v = self.get(src);
-                let is_vec = self.is_kind(v, Kind::Vector);
-                let check = self.b.create_block();
-                let done = self.b.create_block();
-                let res = self.b.append_block_param(done, types::I8);
-                let no = self.b.ins().iconst(types::I8, 0);
-                self.b
-                    .ins()
-                    .brif(is_vec, check, &[], done, &[BlockArg::Value(no)]);
-                self.b.switch_to_block(check);
-                let n = self.b.ins().uload32(self.flags, v, layout::LEN);
-                let same = self.b.ins().icmp_imm_s(IntCC::Equal, n, len as i64);
-                self.b.ins().jump(done, &[BlockArg::Value(same)]);
-                self.b.switch_to_block(done);
+                let flags = self.flags;
+                let res = self.is_kind_and(v, Kind::Vector, |t, v| {
+                    let n = t.b.ins().uload32(flags, v, layout::LEN);
+                    Some(t.b.ins().icmp_imm_s(IntCC::Equal, n, len as i64))
+                });
                 let r = self.bool_value(res);
                 self.set(dst, r);
             }
@@ -861,361 +795,4 @@ impl<'a, 'b> Translator<'a, 'b> {
         let f = self.load(v, offset);
         self.set(dst, f);
     }
-
-    /// `a op b`: inline ints (overflowing the inline range goes to the
-    /// helper, which boxes or faults), inline floats, else the helper.
-    fn arith(&mut self, pc: usize, dst: Reg, a: Reg, b: Reg, kind: ArithKind) {
-        let (x, y) = (self.get(a), self.get(b));
-        let done = self.b.create_block();
-        let result = self.b.append_block_param(done, I64);
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        let float_check = self.b.create_block();
-        let both = self.b.ins().band(x, y);
-        let ints = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, both, INT_TAG as i64);
-        let int_block = self.b.create_block();
-        self.b.ins().brif(ints, int_block, &[], float_check, &[]);
-        // Integers.
-        self.b.switch_to_block(int_block);
-        let (i, j) = (self.untag_int(x), self.untag_int(y));
-        let (r, overflow) = match kind {
-            ArithKind::Add => (self.b.ins().iadd(i, j), None),
-            ArithKind::Sub => (self.b.ins().isub(i, j), None),
-            ArithKind::Mul => {
-                let (r, o) = self.b.ins().smul_overflow(i, j);
-                (r, Some(o))
-            }
-        };
-        let fits = self.fits_inline(r);
-        let fits = match overflow {
-            Some(o) => {
-                let no = self.b.ins().icmp_imm_s(IntCC::Equal, o, 0);
-                self.b.ins().band(fits, no)
-            }
-            None => fits,
-        };
-        let tagged = self.tag_int(r);
-        self.b
-            .ins()
-            .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
-        // Floats.
-        self.b.switch_to_block(float_check);
-        let fx = self.is_float(x);
-        let fy = self.is_float(y);
-        let floats = self.b.ins().band(fx, fy);
-        let float_block = self.b.create_block();
-        self.b.ins().brif(floats, float_block, &[], slow, &[]);
-        self.b.switch_to_block(float_block);
-        let (p, q) = (self.as_f64(x), self.as_f64(y));
-        let r = match kind {
-            ArithKind::Add => self.b.ins().fadd(p, q),
-            ArithKind::Sub => self.b.ins().fsub(p, q),
-            ArithKind::Mul => self.b.ins().fmul(p, q),
-        };
-        let boxed = self.box_f64(r);
-        self.b.ins().jump(done, &[BlockArg::Value(boxed)]);
-        // Everything else (and results outside the inline range).
-        self.b.switch_to_block(slow);
-        self.save_pc(pc);
-        let op = self.iconst(kind as i64);
-        let r = self.helper(Helper::Arith, &[op, x, y]);
-        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-        let ok = self.b.create_block();
-        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
-        self.b.switch_to_block(ok);
-        // The result may be new (a big integer): root it before polling.
-        self.store(r, self.regs, dst as i32 * 8);
-        self.gc_poll();
-        self.b.ins().jump(done, &[BlockArg::Value(r)]);
-        self.b.switch_to_block(done);
-        self.set(dst, result);
-    }
-
-    /// 1 when the i64 `r` fits the 51-bit inline payload.
-    fn fits_inline(&mut self, r: ir::Value) -> ir::Value {
-        let back = self.untag_int(r);
-        self.b.ins().icmp(IntCC::Equal, back, r)
-    }
-
-    fn add_imm(&mut self, pc: usize, dst: Reg, a: Reg, imm: i16) {
-        let x = self.get(a);
-        let done = self.b.create_block();
-        let result = self.b.append_block_param(done, I64);
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        let is_int = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, x, INT_TAG as i64);
-        let int_block = self.b.create_block();
-        self.b.ins().brif(is_int, int_block, &[], slow, &[]);
-        self.b.switch_to_block(int_block);
-        let i = self.untag_int(x);
-        let r = self.b.ins().iadd_imm_s(i, imm as i64);
-        let fits = self.fits_inline(r);
-        let tagged = self.tag_int(r);
-        self.b
-            .ins()
-            .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
-        self.b.switch_to_block(slow);
-        self.save_pc(pc);
-        let op = self.iconst(ArithKind::Add as i64);
-        let y = self.konst(Value::int_unchecked(imm as i64));
-        let r = self.helper(Helper::Arith, &[op, x, y]);
-        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-        let ok = self.b.create_block();
-        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
-        self.b.switch_to_block(ok);
-        // The result may be new (a big integer): root it before polling.
-        self.store(r, self.regs, dst as i32 * 8);
-        self.gc_poll();
-        self.b.ins().jump(done, &[BlockArg::Value(r)]);
-        self.b.switch_to_block(done);
-        self.set(dst, result);
-    }
-
-    /// A numeric comparison; `code` names it for the helper (`arith::CmpOp`
-    /// order: =, <, <=, >, >=).
-    #[allow(clippy::too_many_arguments)]
-    fn compare(
-        &mut self,
-        pc: usize,
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        icc: IntCC,
-        fcc: FloatCC,
-        code: i64,
-    ) {
-        let (x, y) = (self.get(a), self.get(b));
-        let done = self.b.create_block();
-        let result = self.b.append_block_param(done, I64);
-        let truth = self.b.append_block_param(done, types::I8);
-        let slow = self.b.create_block();
-        self.b.set_cold_block(slow);
-        let both = self.b.ins().band(x, y);
-        let ints = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, both, INT_TAG as i64);
-        let int_block = self.b.create_block();
-        let float_check = self.b.create_block();
-        self.b.ins().brif(ints, int_block, &[], float_check, &[]);
-        self.b.switch_to_block(int_block);
-        // Shifting out the tag puts the payload's sign in bit 63.
-        let i = self.b.ins().ishl_imm_u(x, INT_SHIFT);
-        let j = self.b.ins().ishl_imm_u(y, INT_SHIFT);
-        let c = self.b.ins().icmp(icc, i, j);
-        let r = self.bool_value(c);
-        self.b
-            .ins()
-            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
-        self.b.switch_to_block(float_check);
-        let fx = self.is_float(x);
-        let fy = self.is_float(y);
-        let floats = self.b.ins().band(fx, fy);
-        let float_block = self.b.create_block();
-        self.b.ins().brif(floats, float_block, &[], slow, &[]);
-        self.b.switch_to_block(float_block);
-        let (p, q) = (self.as_f64(x), self.as_f64(y));
-        let c = self.b.ins().fcmp(fcc, p, q);
-        let r = self.bool_value(c);
-        self.b
-            .ins()
-            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
-        self.b.switch_to_block(slow);
-        self.save_pc(pc);
-        let op = self.iconst(code);
-        let r = self.helper(Helper::Compare, &[op, x, y]);
-        let failed = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
-        let ok = self.b.create_block();
-        self.b.ins().brif(failed, self.unwind, &[], ok, &[]);
-        self.b.switch_to_block(ok);
-        let c = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::NotEqual, r, Value::FALSE.0 as i64);
-        self.b
-            .ins()
-            .jump(done, &[BlockArg::Value(r), BlockArg::Value(c)]);
-        self.b.switch_to_block(done);
-        self.set(dst, result);
-        self.truth = Some((dst, truth));
-    }
-
-    /// The native entry of the closure `callee`, or `None`-branch if it is
-    /// not a closure: returns (entry, is_closure).
-    fn closure_entry(&mut self, callee: ir::Value) -> (Block, Block, ir::Value) {
-        let is_clo = self.is_kind(callee, Kind::Closure);
-        let closure = self.b.create_block();
-        let other = self.b.create_block();
-        self.b.set_cold_block(other);
-        self.b.ins().brif(is_clo, closure, &[], other, &[]);
-        self.b.switch_to_block(closure);
-        let func = self
-            .b
-            .ins()
-            .uload32(self.flags, callee, layout::CLOSURE_FUNC);
-        let table = self.machine_field(offsets::FUNC_TABLE);
-        let off = self.b.ins().ishl_imm_u(func, 3);
-        let slot = self.b.ins().iadd(table, off);
-        let entry = self.load(slot, 0);
-        (closure, other, entry)
-    }
-
-    fn call(&mut self, pc: usize, base: Reg, argc: u16) {
-        self.save_pc(pc);
-        let callee = self.get(base);
-        let args = self.b.ins().iadd_imm_s(self.regs, (base as i64 + 1) * 8);
-        let n = self.iconst(argc as i64);
-        let done = self.b.create_block();
-        let st = self.b.append_block_param(done, I64);
-        let (_closure, other, entry) = self.closure_entry(callee);
-        let inst = self
-            .b
-            .ins()
-            .call_indirect(self.native_sig, entry, &[self.machine, args, n]);
-        let s = self.b.inst_results(inst)[0];
-        self.b.ins().jump(done, &[BlockArg::Value(s)]);
-        self.b.switch_to_block(other);
-        let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
-        let s = self.helper(Helper::CallValue, &[at, n]);
-        self.b.ins().jump(done, &[BlockArg::Value(s)]);
-        self.b.switch_to_block(done);
-        self.unwind_if(st);
-        self.reload(base);
-        // No poll here: the callee polled after its own allocations, and
-        // a collection it asked for waits for this function's next
-        // safepoint (entry, back-edge, allocation) at the latest.
-    }
-
-    fn tail_call(&mut self, pc: usize, base: Reg, argc: u16) {
-        self.save_pc(pc);
-        let callee = self.get(base);
-        let n = self.iconst(argc as i64);
-        let (_closure, other, entry) = self.closure_entry(callee);
-        // Errors of entering the callee (arity, fuel) belong to this frame,
-        // as in the interpreter: check them before dropping it.
-        let func = self
-            .b
-            .ins()
-            .uload32(self.flags, callee, layout::CLOSURE_FUNC);
-        let table = self.machine_field(offsets::ARITY_TABLE);
-        let off = self.b.ins().ishl_imm_u(func, 3);
-        let slot = self.b.ins().iadd(table, off);
-        let arity = self.load(slot, 0);
-        let min = self.b.ins().band_imm_u(arity, u32::MAX as i64);
-        let max = self.b.ins().ushr_imm_u(arity, 32);
-        let too_few = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedGreaterThan, min, argc as i64);
-        let too_many = self
-            .b
-            .ins()
-            .icmp_imm_u(IntCC::UnsignedLessThan, max, argc as i64);
-        let bad = self.b.ins().bor(too_few, too_many);
-        let (ok, fail) = self.cold_if(bad);
-        self.b.switch_to_block(fail);
-        self.helper(Helper::Arity, &[func, n]);
-        self.b.ins().jump(self.unwind, &[]);
-        self.b.switch_to_block(ok);
-        if self.input.fuel {
-            let fuel = self.machine_field(offsets::FUEL);
-            let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
-            let (ok, fail) = self.cold_if(empty);
-            self.b.switch_to_block(fail);
-            self.helper(Helper::Fuel, &[]);
-            self.b.ins().jump(self.unwind, &[]);
-            self.b.switch_to_block(ok);
-        }
-        // Slide callee and arguments down over this frame, pop it, and go.
-        for i in 0..=argc {
-            let v = self.get(base + i);
-            self.store(v, self.regs, (i as i32 - 1) * 8);
-        }
-        self.pop_frame();
-        self.b
-            .ins()
-            .return_call_indirect(self.native_sig, entry, &[self.machine, self.regs, n]);
-        // A primitive, `apply`, or not a procedure: the helper decides.
-        self.b.switch_to_block(other);
-        let bv = self.iconst(base as i64);
-        let s = self.helper(Helper::TailValue, &[self.regs, bv, n]);
-        let is_tail = self.b.ins().icmp_imm_s(IntCC::Equal, s, status::TAILCALL);
-        let tail = self.b.create_block();
-        let not_tail = self.b.create_block();
-        self.b.ins().brif(is_tail, tail, &[], not_tail, &[]);
-        self.b.switch_to_block(tail);
-        self.pop_frame();
-        let e = self.machine_field(offsets::PENDING_ENTRY);
-        let k = self.machine_field(offsets::PENDING_ARGC);
-        self.b
-            .ins()
-            .return_call_indirect(self.native_sig, e, &[self.machine, self.regs, k]);
-        self.b.switch_to_block(not_tail);
-        self.unwind_if(s);
-        // The helper left the value in `base`: return it.
-        self.reload(base);
-        let v = self.get(base);
-        self.store(v, self.regs, -8);
-        self.pop_frame();
-        self.return_status(status::OK);
-    }
-
-    fn pop_frame(&mut self) {
-        let d = self.b.use_var(self.my_depth);
-        let d0 = self.b.ins().iadd_imm_s(d, -1);
-        self.store(d0, self.machine, offsets::DEPTH);
-    }
-
-    /// Where every raise goes: resume at one of this function's `try`
-    /// handlers if the raise was caught by this frame, else keep unwinding.
-    fn unwind_block(&mut self) {
-        self.b.switch_to_block(self.unwind);
-        if self.handlers.is_empty() {
-            self.return_status(status::UNWIND);
-            return;
-        }
-        let target = self.machine_field(offsets::UNWIND_DEPTH);
-        let mine = self.b.use_var(self.my_depth);
-        let caught = self.b.ins().icmp(IntCC::Equal, target, mine);
-        let dispatch = self.b.create_block();
-        let out = self.b.create_block();
-        self.b.ins().brif(caught, dispatch, &[], out, &[]);
-        self.b.switch_to_block(out);
-        self.return_status(status::UNWIND);
-        // The raise left the handler's pc in this frame and the raised value
-        // in the handler's register.
-        self.b.switch_to_block(dispatch);
-        let frame = self.b.use_var(self.frame);
-        let pc = self.b.ins().uload32(self.flags, frame, FRAME_PC);
-        let handlers = self.handlers.clone();
-        for (hpc, blk) in &handlers {
-            let next = self.b.create_block();
-            let is = self.b.ins().icmp_imm_s(IntCC::Equal, pc, *hpc as i64);
-            self.b.ins().brif(is, *blk, &[], next, &[]);
-            self.b.switch_to_block(next);
-        }
-        // Not reached: a catch of this frame always names one of its
-        // handlers. Unwinding further is the safe answer if it were.
-        self.return_status(status::UNWIND);
-        for (hpc, blk) in handlers {
-            self.b.switch_to_block(blk);
-            self.reload_all();
-            let target = self.block_at(hpc);
-            self.b.ins().jump(target, &[]);
-        }
-    }
-}
-
-/// The arithmetic operators, numbered as the helper expects.
-#[derive(Clone, Copy)]
-enum ArithKind {
-    Add = 0,
-    Sub = 1,
-    Mul = 2,
 }
