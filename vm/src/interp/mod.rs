@@ -794,11 +794,15 @@ impl Vm {
             machine,
             globals,
             consts,
+            jit,
             ..
         } = self;
         rt.heap.collect(|m| {
             m.mark_all(machine.regs());
             m.mark_all(globals);
+            if let Some(jit) = jit {
+                m.mark_all(&jit.roots);
+            }
             for c in consts.iter() {
                 m.mark_all(c);
             }

@@ -108,6 +108,7 @@ impl Vm {
             call_counter: counts,
             // SAFETY: the slice has `1 + loops` entries.
             loop_counters: unsafe { counts.add(1) },
+            globals: &self.globals,
             fuel,
             osr,
         };

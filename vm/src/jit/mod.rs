@@ -95,6 +95,9 @@ pub struct Jit {
     /// On-stack-replacement entries by (function, loop header), or why
     /// one could not be compiled.
     osr: HashMap<(u32, u32), Result<*const u8, String>>,
+    /// Heap values compiled code embeds: roots of the collector for as
+    /// long as the code lives (which is as long as the JIT).
+    pub(crate) roots: Vec<Value>,
 }
 
 /// Builds the instruction set for `config` (host CPU features, or an
@@ -141,6 +144,7 @@ impl Jit {
             table: Vec::new(),
             records: Vec::new(),
             osr: HashMap::new(),
+            roots: Vec::new(),
         };
         jit.extend(nfuncs);
         Ok(jit)
@@ -229,8 +233,9 @@ impl Jit {
         self.ctx.func.signature = translate::native_signature();
         self.ctx.func.name = UserFuncName::user(1, input.func);
         let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
-        translate::translate(&mut b, input, self.adapter)?;
+        let embedded = translate::translate(&mut b, input, self.adapter)?;
         b.finalize(self.module.target_config());
+        self.roots.extend(embedded);
         Ok(())
     }
 

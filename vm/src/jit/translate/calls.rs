@@ -3,9 +3,10 @@
 use super::*;
 
 impl Translator<'_, '_> {
-    /// The native entry of the closure `callee`, or `None`-branch if it is
-    /// not a closure: returns (entry, is_closure).
-    pub(super) fn closure_entry(&mut self, callee: ir::Value) -> (Block, Block, ir::Value) {
+    /// Tests that `callee` is a closure: returns the block for other
+    /// callees, and the closure's (entry, function id), valid in the
+    /// current block.
+    fn closure_entry(&mut self, callee: ir::Value) -> (Block, ir::Value, ir::Value) {
         let is_clo = self.is_kind(callee, Kind::Closure);
         let closure = self.b.create_block();
         let other = self.b.create_block();
@@ -16,11 +17,59 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .uload32(self.flags, callee, layout::CLOSURE_FUNC);
+        let entry = self.table_entry(func);
+        (other, entry, func)
+    }
+
+    /// `machine.func_table[func]`.
+    fn table_entry(&mut self, func: ir::Value) -> ir::Value {
         let table = self.machine_field(offsets::FUNC_TABLE);
         let off = self.b.ins().ishl_imm_u(func, 3);
         let slot = self.b.ins().iadd(table, off);
-        let entry = self.load(slot, 0);
-        (closure, other, entry)
+        self.load(slot, 0)
+    }
+
+    /// The closure a global held when this function was compiled, if the
+    /// callee in register `base` was read from that global: (the closure,
+    /// its function).
+    fn known_callee(&mut self, base: Reg) -> Option<(Value, u32)> {
+        let Some(Known::Global(g)) = self.known[base as usize] else {
+            return None;
+        };
+        let v = *self.input.globals.get(g as usize)?;
+        let func = v.as_closure()?.func;
+        Some((v, func))
+    }
+
+    /// Dispatches on the callee in register `base` (holding `callee`):
+    /// returns the block for callees that are not closures, and the
+    /// closure's (entry, function id), valid in the current block. A
+    /// global that held a closure at compile time is compared with it
+    /// first, which skips the closure tests (the closure is kept alive by
+    /// the code, so the comparison stays meaningful).
+    fn callee_entry(&mut self, base: Reg, callee: ir::Value) -> (Block, ir::Value, ir::Value) {
+        let Some((clo, f)) = self.known_callee(base) else {
+            return self.closure_entry(callee);
+        };
+        self.embedded.push(clo);
+        let join = self.b.create_block();
+        let entry = self.b.append_block_param(join, I64);
+        let func = self.b.append_block_param(join, I64);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, callee, clo.0 as i64);
+        let (fast, generic) = self.if_else_cold(same);
+        self.b.switch_to_block(fast);
+        let fv = self.iconst(f as i64);
+        let e = self.table_entry(fv);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(e), BlockArg::Value(fv)]);
+        self.b.switch_to_block(generic);
+        let (other, e, fv) = self.closure_entry(callee);
+        self.b
+            .ins()
+            .jump(join, &[BlockArg::Value(e), BlockArg::Value(fv)]);
+        self.b.switch_to_block(join);
+        (other, entry, func)
     }
 
     pub(super) fn call(&mut self, pc: usize, base: Reg, argc: u16) {
@@ -30,19 +79,21 @@ impl Translator<'_, '_> {
         let n = self.iconst(argc as i64);
         let done = self.b.create_block();
         let st = self.b.append_block_param(done, I64);
-        let (_closure, other, entry) = self.closure_entry(callee);
+        let (other, entry, _) = self.callee_entry(base, callee);
         let inst = self
             .b
             .ins()
             .call_indirect(self.native_sig, entry, &[self.machine, args, n]);
         let s = self.b.inst_results(inst)[0];
         self.b.ins().jump(done, &[BlockArg::Value(s)]);
+        // A primitive, `apply`, or not a procedure: the helper decides.
         self.b.switch_to_block(other);
         let at = self.b.ins().iadd_imm_s(self.regs, base as i64 * 8);
         let s = self.helper(Helper::CallValue, &[at, n]);
         self.b.ins().jump(done, &[BlockArg::Value(s)]);
         self.b.switch_to_block(done);
         self.unwind_if(st);
+        // The callee left the result in `base`.
         self.reload(base);
         // No poll here: the callee polled after its own allocations, and
         // a collection it asked for waits for this function's next
@@ -53,13 +104,9 @@ impl Translator<'_, '_> {
         self.save_pc(pc);
         let callee = self.get(base);
         let n = self.iconst(argc as i64);
-        let (_closure, other, entry) = self.closure_entry(callee);
+        let (other, entry, func) = self.callee_entry(base, callee);
         // Errors of entering the callee (arity, fuel) belong to this frame,
         // as in the interpreter: check them before dropping it.
-        let func = self
-            .b
-            .ins()
-            .uload32(self.flags, callee, layout::CLOSURE_FUNC);
         let table = self.machine_field(offsets::ARITY_TABLE);
         let off = self.b.ins().ishl_imm_u(func, 3);
         let slot = self.b.ins().iadd(table, off);
@@ -116,8 +163,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(not_tail);
         self.unwind_if(s);
         // The helper left the value in `base`: return it.
-        self.reload(base);
-        let v = self.get(base);
+        let v = self.load(self.regs, base as i32 * 8);
         self.store(v, self.regs, -8);
         self.pop_frame();
         self.return_status(status::OK);

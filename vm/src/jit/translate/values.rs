@@ -67,13 +67,43 @@ impl Translator<'_, '_> {
         self.b.ins().bitcast(types::F64, MemFlagsData::new(), bits)
     }
 
-    /// Boxes a float: NaNs become the canonical NaN first.
-    pub(super) fn box_f64(&mut self, x: ir::Value) -> ir::Value {
+    /// Boxes the float `x` and jumps to `done` with it (and `extra`). A NaN
+    /// becomes the canonical NaN, on a cold branch rather than a select, so
+    /// that the boxing adds no flag dependency to a chain of float
+    /// operations.
+    pub(super) fn box_f64_to(&mut self, x: ir::Value, done: Block, extra: &[BlockArg]) {
         let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        let (ok, canon) = self.cold_if(nan);
+        self.b.switch_to_block(canon);
+        let v = self.konst(Value::float(f64::NAN));
+        self.jump_with(done, v, extra);
+        self.b.switch_to_block(ok);
         let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), x);
-        let canon = self.iconst(f64::NAN.to_bits() as i64);
-        let bits = self.b.ins().select(nan, canon, bits);
-        self.b.ins().iadd_imm_s(bits, DOUBLE_OFFSET as i64)
+        let v = self.b.ins().iadd_imm_s(bits, DOUBLE_OFFSET as i64);
+        self.jump_with(done, v, extra);
+    }
+
+    /// Jumps to `to` with `v` and then `extra` as its arguments.
+    pub(super) fn jump_with(&mut self, to: Block, v: ir::Value, extra: &[BlockArg]) {
+        let mut args = Vec::with_capacity(extra.len() + 1);
+        args.push(BlockArg::Value(v));
+        args.extend_from_slice(extra);
+        self.b.ins().jump(to, &args);
+    }
+
+    /// The constant `v` is, if it is one (an `iconst` in this function).
+    pub(super) fn const_of(&self, v: ir::Value) -> Option<i64> {
+        let dfg = &self.b.func.dfg;
+        let ir::ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return None;
+        };
+        match dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
     }
 
     pub(super) fn bool_value(&mut self, c: ir::Value) -> ir::Value {
