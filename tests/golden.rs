@@ -139,6 +139,11 @@ fn programs(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    // A module tree: its `main.fl` is the program, the rest are modules.
+    if dir.join("main.fl").is_file() {
+        out.push(dir.join("main.fl"));
+        return;
+    }
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {

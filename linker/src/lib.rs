@@ -6,6 +6,10 @@
 //! later, a watcher) can link more units into a running program: a name
 //! linked again gets the slot it had.
 
+pub mod load;
+
+pub use load::{Disk, Files, Loader, MemoryFiles, Tree};
+
 use fluent_vm::bytecode::{GlobalName, Op, Proto, Unit};
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fluent_driver::emit::{EmitKind, emit};
-use fluent_driver::{Failure, run_source_then};
+use fluent_driver::{Disk, Failure, run_program_then, search_roots};
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
 use std::path::PathBuf;
@@ -40,6 +40,11 @@ struct RunFlags {
     /// iterations, compile time and code size.
     #[arg(long)]
     stats: bool,
+    /// A folder to search for imported modules (after the importing
+    /// file's folder; may repeat; `./modules` and the main file's
+    /// `modules` folder are searched last).
+    #[arg(long = "path", value_name = "DIR")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,9 +137,12 @@ fn run_command(cmd: Command) -> i32 {
                 return 1;
             };
             let path = file.display().to_string();
-            report(run_source_then(
+            let roots = search_roots(&file, &flags.paths);
+            report(run_program_then(
                 &path,
                 &text,
+                &roots,
+                &Disk,
                 flags.vm_config(),
                 Output::stdout(),
                 |vm| {

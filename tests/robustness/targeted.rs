@@ -269,6 +269,11 @@ fn huge_forms_compile_in_linear_time() {
 
 /// Runs `text` and returns its output, or the error message.
 pub(super) fn output(text: &str) -> String {
+    output_with(text, config())
+}
+
+/// What running `text` under `config` prints, then its error if any.
+pub(super) fn output_with(text: &str, config: VmConfig) -> String {
     let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
     impl std::io::Write for Shared {
@@ -281,7 +286,7 @@ pub(super) fn output(text: &str) -> String {
         }
     }
     let out = Output::new(Box::new(Shared(buf.clone())));
-    let r = run_source("t.fl", text, config(), out);
+    let r = run_source("t.fl", text, config, out);
     let mut s = String::from_utf8_lossy(&buf.lock().unwrap()).into_owned();
     if let Err(f) = r {
         check_failure(&f).unwrap();
@@ -352,6 +357,29 @@ fn fuel_stops_endless_loops() {
         assert!(
             out.starts_with(&format!("error: {expected}")),
             "{text}: {out}"
+        );
+    }
+}
+
+/// Fuel running out in a loop a `try` encloses is caught by that `try`
+/// in every tier (native code once raised it after overwriting the
+/// frame's resume point, so the catch resumed in the wrong place).
+#[test]
+fn fuel_exhausted_in_native_code_is_caught() {
+    let text = "(define (f x) x)\n\
+                (display (try (f (do ((i 0 (+ i 1))) (#f) i)) (catch e (error-object-message e))))";
+    for threshold in [0, 100] {
+        let config = VmConfig {
+            jit: JitConfig {
+                threshold,
+                ..Default::default()
+            },
+            ..config()
+        };
+        assert_eq!(
+            output_with(text, config),
+            "fuel exhausted",
+            "threshold {threshold}"
         );
     }
 }

@@ -1,12 +1,14 @@
 //! `fluent emit`: the compiler's intermediate forms as text.
 
 use crate::db::Database;
-use crate::pipeline::{build, diagnostics};
+use crate::pipeline::{build, load, search_roots};
 use crate::render::render;
 use crate::session::Failure;
 use fluent_ir::{file_items, lower_item};
+use fluent_linker::{Disk, Loader};
 use fluent_vm::runtime::Output;
 use fluent_vm::{Vm, VmConfig};
+use std::path::Path;
 use std::sync::Arc;
 
 /// What to show.
@@ -30,19 +32,22 @@ pub fn emit(
     kind: EmitKind,
     function: Option<&str>,
 ) -> Result<String, Failure> {
-    let db = Database::default();
-    let file = db.add_file(path, text);
+    let mut db = Database::default();
     let failed = |db: &Database, ds: Vec<fluent_ir::Diagnostic>| {
         Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
     };
+    let roots = search_roots(Path::new(path), &[]);
+    let mut loader = Loader::new(roots);
+    let files = match load(&mut db, &mut loader, &Disk, path, text) {
+        Ok(tree) => tree.order,
+        Err(ds) => return Err(failed(&db, ds)),
+    };
+    // Functions of the program's files (file 0 is the prelude).
+    let mine = |p: &fluent_vm::bytecode::Proto| p.file >= 1;
     let mut out = String::new();
     match kind {
         EmitKind::Core => {
-            let ds = diagnostics(&db, &[file]);
-            if !ds.is_empty() {
-                return Err(failed(&db, ds));
-            }
-            for &item in file_items(&db, file) {
+            for &item in files.iter().flat_map(|&f| file_items(&db, f)) {
                 if let Some(core) = &lower_item(&db, item).core {
                     let named = match &core.kind {
                         fluent_ir::core::ItemKind::Define { name, .. } => Some(&*name.name),
@@ -56,7 +61,7 @@ pub fn emit(
             }
         }
         EmitKind::Bytecode => {
-            let image = build(&db, &[file]).map_err(|ds| failed(&db, ds))?;
+            let image = build(&db, &files).map_err(|ds| failed(&db, ds))?;
             let global = |g: u32| {
                 image
                     .globals
@@ -65,20 +70,19 @@ pub fn emit(
                     .unwrap_or_default()
             };
             for (i, p) in image.protos.iter().enumerate() {
-                let in_file = p.file == 1;
-                if in_file && function.is_none_or(|f| *p.name == *f) {
+                if mine(p) && function.is_none_or(|f| *p.name == *f) {
                     out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global));
                     out.push('\n');
                 }
             }
         }
         EmitKind::Clif | EmitKind::Asm => {
-            let image = Arc::new(build(&db, &[file]).map_err(|ds| failed(&db, ds))?);
+            let image = Arc::new(build(&db, &files).map_err(|ds| failed(&db, ds))?);
             let sink = Output::new(Box::new(std::io::sink()));
             let config = VmConfig::default();
             let mut vm = Vm::new(image.clone(), config, sink).map_err(Failure::Internal)?;
             for (i, p) in image.protos.iter().enumerate() {
-                if p.file == 1 && function.is_none_or(|f| *p.name == *f) {
+                if mine(p) && function.is_none_or(|f| *p.name == *f) {
                     let text = vm
                         .emit_native(i as u32, kind == EmitKind::Asm)
                         .map_err(|e| {

@@ -8,6 +8,7 @@ mod render;
 mod session;
 
 pub use db::{Database, PRELUDE};
-pub use pipeline::{build, diagnostics};
+pub use fluent_linker::{Disk, Files, MemoryFiles};
+pub use pipeline::{build, diagnostics, load, search_roots};
 pub use render::render;
-pub use session::{Failure, Session, run_source, run_source_then};
+pub use session::{Failure, Session, run_program_then, run_source, run_source_then};

@@ -2,13 +2,26 @@
 
 use crate::db::Database;
 use fluent_codegen::{Compiled, compile_item};
-use fluent_ir::{Db, Diagnostic, Item, SourceFile, file_items, lower_item, parse_file};
-use fluent_linker::{LinkInput, Linker};
+use fluent_ir::{
+    Db, Diagnostic, Item, SourceFile, exports, file_items, lower_item, module_header, module_scope,
+    parse_file,
+};
+use fluent_linker::{Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::image::{Image, SourceFile as ImageFile};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
-/// The problems found in `files`, in order: syntax errors, then each
-/// item's lowering errors with absolute spans.
+/// The problems found in `files`, in order: per file, syntax errors,
+/// module form and import errors, then each item's lowering errors with
+/// absolute spans. Each once (a query's accumulated diagnostics include
+/// those of the queries it ran).
 pub fn diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
+    // Attached, so that queries run through `accumulated` are named in
+    // the event log as the others are.
+    salsa::attach(db, || collect_diagnostics(db, files))
+}
+
+fn collect_diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for &file in files {
         out.extend(
@@ -16,11 +29,58 @@ pub fn diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
                 .into_iter()
                 .cloned(),
         );
+        out.extend(
+            module_header::accumulated::<Diagnostic>(db, file)
+                .into_iter()
+                .cloned(),
+        );
+        out.extend(
+            exports::accumulated::<Diagnostic>(db, file)
+                .into_iter()
+                .cloned(),
+        );
+        out.extend(
+            module_scope::accumulated::<Diagnostic>(db, file)
+                .into_iter()
+                .cloned(),
+        );
         for &item in file_items(db, file) {
             out.extend(item_diagnostics(db, item));
         }
     }
+    let mut seen = HashSet::new();
+    out.retain(|d| seen.insert(d.clone()));
     out
+}
+
+/// The search roots of a program whose main file is `main`: `extra`
+/// (`--path`), then `./modules` and the main file's `modules` folder.
+pub fn search_roots(main: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots = extra.to_vec();
+    roots.push(PathBuf::from("modules"));
+    let beside = main.parent().unwrap_or(Path::new("")).join("modules");
+    if !roots.contains(&beside) {
+        roots.push(beside);
+    }
+    roots
+}
+
+/// Loads the module tree of the main file `path` (text `text`, other files
+/// from `fs`) and checks it: the tree, or every diagnostic.
+pub fn load(
+    db: &mut Database,
+    loader: &mut Loader,
+    fs: &dyn Files,
+    path: &str,
+    text: &str,
+) -> Result<Tree, Vec<Diagnostic>> {
+    let tree = loader.load(db, fs, Path::new(path), text)?;
+    let diags = diagnostics(db, &tree.order);
+    if diags.is_empty() {
+        Ok(tree)
+    } else {
+        Err(diags)
+    }
 }
 
 fn item_diagnostics<'db>(db: &'db dyn Db, item: Item<'db>) -> Vec<Diagnostic> {

@@ -2,16 +2,17 @@
 //! input into the running VM.
 
 use crate::db::Database;
-use crate::pipeline::{build, diagnostics, link_files};
+use crate::pipeline::{build, link_files, load, search_roots};
 use crate::render::render;
 use fluent_codegen::{Compiled, compile_item};
 use fluent_ir::{Db, SourceFile, file_items};
-use fluent_linker::{LinkInput, Linker};
+use fluent_linker::{Disk, Files, LinkInput, Linker, Loader};
 use fluent_vm::image::SourceFile as ImageFile;
 use fluent_vm::printer::Mode;
 use fluent_vm::runtime::Output;
 use fluent_vm::{RuntimeError, Value, Vm, VmConfig};
-use salsa::Setter;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Why a program did not run to completion.
@@ -40,7 +41,8 @@ pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Resu
 }
 
 /// As [`run_source`], then `then` looks at the VM (for `--stats`), also
-/// after a runtime error.
+/// after a runtime error. Imports are read from disk, from the default
+/// search roots.
 pub fn run_source_then(
     path: &str,
     text: &str,
@@ -48,9 +50,26 @@ pub fn run_source_then(
     out: Output,
     then: impl FnOnce(&mut Vm),
 ) -> Result<(), Failure> {
-    let db = Database::default();
-    let file = db.add_file(path, text);
-    let image = build(&db, &[file])
+    let roots = search_roots(Path::new(path), &[]);
+    run_program_then(path, text, &roots, &Disk, config, out, then)
+}
+
+/// Compiles and runs the program whose main file is `path` (with text
+/// `text`), its imports found under `roots` in `fs`; then `then` looks at
+/// the VM.
+pub fn run_program_then(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    fs: &dyn Files,
+    config: VmConfig,
+    out: Output,
+    then: impl FnOnce(&mut Vm),
+) -> Result<(), Failure> {
+    let mut db = Database::default();
+    let mut loader = Loader::new(roots.to_vec());
+    let image = load(&mut db, &mut loader, fs, path, text)
+        .and_then(|tree| build(&db, &tree.order))
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
     let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();
@@ -64,20 +83,32 @@ pub fn run_source_then(
 const REPL_VALUE_LIMIT: usize = 1 << 20;
 
 /// An interactive session: one growing source text whose new items are
-/// compiled and run as they arrive, in one VM.
+/// compiled and run as they arrive, in one VM. Modules an input imports
+/// (found from the current folder) are linked and initialised the first
+/// time, before the input runs.
 pub struct Session {
     db: Database,
+    loader: Loader,
     linker: Linker,
     vm: Vm,
     file: SourceFile,
-    /// Files of the VM's image (prelude, then one per accepted input).
+    /// Module files already linked into the VM.
+    linked: HashSet<SourceFile>,
+    /// Files of the VM's image (prelude, modules, one per accepted input).
     nfiles: u32,
 }
 
+/// The session's file name.
+const REPL: &str = "<repl>";
+
 impl Session {
     pub fn new(config: VmConfig, out: Output) -> Result<Session, Failure> {
-        let db = Database::default();
-        let file = db.add_file("<repl>", "");
+        let mut db = Database::default();
+        let mut loader = Loader::new(search_roots(Path::new(REPL), &[]));
+        let file = loader
+            .load(&mut db, &Disk, Path::new(REPL), "")
+            .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?
+            .main;
         let prelude = db.prelude();
         let mut linker = Linker::new();
         let (protos, init) = link_files(&db, &mut linker, &[prelude], 0);
@@ -94,9 +125,11 @@ impl Session {
         vm.run_init().map_err(Failure::Runtime)?;
         Ok(Session {
             db,
+            loader,
             linker,
             vm,
             file,
+            linked: HashSet::new(),
             nfiles: 1,
         })
     }
@@ -107,13 +140,28 @@ impl Session {
         let old: Arc<str> = self.file.text(&self.db).clone();
         let start = old.len() as u32 + 1;
         let text: Arc<str> = format!("{old}\n{input}").into();
-        self.file.set_text(&mut self.db).to(text.clone());
-        let diags = diagnostics(&self.db, &[self.file]);
-        if !diags.is_empty() {
-            let rendered = diags.iter().map(|d| render(&self.db, d)).collect();
-            self.file.set_text(&mut self.db).to(old);
-            return Err(Failure::Compile(rendered));
-        }
+        let tree = match load(&mut self.db, &mut self.loader, &Disk, REPL, &text) {
+            Ok(tree) => tree,
+            Err(diags) => {
+                let rendered = diags.iter().map(|d| render(&self.db, d)).collect();
+                // Back to the text before this input (it loaded before).
+                let _ = self.loader.load(&mut self.db, &Disk, Path::new(REPL), &old);
+                return Err(Failure::Compile(rendered));
+            }
+        };
+        // Modules seen for the first time, in initialisation order.
+        let modules: Vec<SourceFile> = tree
+            .order
+            .iter()
+            .copied()
+            .filter(|&f| f != self.file && self.linked.insert(f))
+            .collect();
+        let (mut protos, mut init) = link_files(&self.db, &mut self.linker, &modules, self.nfiles);
+        let mut files: Vec<ImageFile> = modules
+            .iter()
+            .map(|f| ImageFile::new(f.path(&self.db).clone(), f.text(&self.db).clone()))
+            .collect();
+        self.nfiles += modules.len() as u32;
         let file_index = self.nfiles;
         let units: Vec<_> = file_items(&self.db, self.file)
             .iter()
@@ -132,11 +180,13 @@ impl Session {
             })
             .collect();
         let linked = self.linker.link(&inputs);
+        protos.extend(linked.protos);
+        init.extend(linked.init);
         self.nfiles += 1;
-        let files = vec![ImageFile::new("<repl>", text)];
+        files.push(ImageFile::new(REPL, text));
         let value = self
             .vm
-            .load_more(linked.protos, self.linker.globals(), files, &linked.init);
+            .load_more(protos, self.linker.globals(), files, &init);
         self.vm.rt.out.flush();
         let value = value.map_err(Failure::Runtime)?;
         Ok(value

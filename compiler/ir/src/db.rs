@@ -11,14 +11,23 @@ pub trait Db: salsa::Database {
     fn prelude(&self) -> SourceFile;
 }
 
-/// A source file: the unit of input. Its module name is derived from its
-/// path (or its `module` form).
+/// A source file: the unit of input, and one module.
 #[salsa::input(debug)]
 pub struct SourceFile {
     #[returns(ref)]
     pub path: Arc<str>,
     #[returns(ref)]
     pub text: Arc<str>,
+    /// Where each of its imports leads (set by the loader that found the
+    /// files; see `modules`).
+    #[default]
+    #[returns(ref)]
+    pub imports: Arc<[crate::modules::ImportTarget]>,
+    /// The module's identity in global names, unique in a program (set by
+    /// the loader); empty: the name derived from the path.
+    #[default]
+    #[returns(ref)]
+    pub module_id: Arc<str>,
 }
 
 /// How bad a diagnostic is.

@@ -77,7 +77,9 @@ pub fn file_items<'db>(db: &'db dyn Db, file: SourceFile) -> Vec<Item<'db>> {
         .collect()
 }
 
-/// Top-level `(begin form ...)` is the forms themselves (R7RS 5.6.1).
+/// Top-level `(begin form ...)` is the forms themselves (R7RS 5.6.1), and
+/// so is the body of `(module name form ...)`; `import` and `export` are
+/// not items (see `modules`).
 fn splice_begin<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
     match d.as_list() {
         Some([head, rest @ ..]) if head.as_symbol() == Some("begin") && !rest.is_empty() => {
@@ -85,6 +87,12 @@ fn splice_begin<'a>(d: &'a Datum, out: &mut Vec<&'a Datum>) {
                 splice_begin(x, out);
             }
         }
+        Some([head, _name, rest @ ..]) if head.as_symbol() == Some("module") => {
+            for x in rest {
+                splice_begin(x, out);
+            }
+        }
+        _ if crate::modules::is_module_form(d) => {}
         _ => out.push(d),
     }
 }
@@ -122,8 +130,13 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
             ItemKey::Form(_) => None,
         })
         .collect();
+    let id = file.module_id(db);
     ModuleEnv {
-        module: module_name(file.path(db)),
+        module: if id.is_empty() {
+            module_name(file.path(db))
+        } else {
+            id.clone()
+        },
         defined,
     }
 }

@@ -176,6 +176,7 @@ impl<'a> Lowerer<'a> {
                     target.span,
                     format!("cannot assign to `{name}`: it is a primitive"),
                 ),
+                Resolved::NotExported(q) => self.not_exported(&q, &name, target.span),
             },
         }
     }

@@ -1,7 +1,8 @@
 //! Lowering: spanned S-expressions to Core IR, one item at a time.
 //!
 //! Names resolve innermost first: local variables and loop labels, then the
-//! module's own top-level definitions, then the prelude, then primitives.
+//! module's own top-level definitions, then its imports (plain, then
+//! qualified `module.name`), then the prelude, then primitives.
 //! A name found nowhere becomes a reference to a global of this module that
 //! is never defined, so using it at run time is "unbound variable" at the
 //! use's location (as in Scheme, an unused reference is not an error).
@@ -17,6 +18,7 @@ mod quasi;
 use crate::core::*;
 use crate::db::Db;
 use crate::items::{Item, ItemKey, ModuleEnv, defined_name, module_env};
+use crate::modules::{ModuleScope, module_scope};
 use fluent_syntax::{Datum, DatumKind, Span};
 use fluent_vm::bytecode::GlobalName;
 use fluent_vm::primitives::{self, PrimId};
@@ -43,9 +45,10 @@ pub struct Lowered {
 pub fn lower_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Lowered {
     let file = item.file(db);
     let env = module_env(db, file);
+    let imports = module_scope(db, file);
     let prelude = db.prelude();
     let prelude_env = (prelude != file).then(|| module_env(db, prelude));
-    let mut l = Lowerer::new(env, prelude_env);
+    let mut l = Lowerer::new(env, imports, prelude_env);
     let syntax = item.syntax(db).clone();
     let kind = match item.key(db) {
         ItemKey::Define(name) => {
@@ -95,10 +98,13 @@ enum Resolved {
     Prim(PrimId),
     /// Defined nowhere: a global of this module that stays undefined.
     Unbound(GlobalName),
+    /// `q.x` where the imported module `q` does not export `x`.
+    NotExported(Arc<str>),
 }
 
 pub(crate) struct Lowerer<'a> {
     env: &'a ModuleEnv,
+    imports: &'a ModuleScope,
     prelude: Option<&'a ModuleEnv>,
     vars: Vec<VarInfo>,
     /// Local bindings, innermost last.
@@ -197,9 +203,10 @@ pub const SPECIAL_FORMS: &[&str] = &[
 ];
 
 impl<'a> Lowerer<'a> {
-    fn new(env: &'a ModuleEnv, prelude: Option<&'a ModuleEnv>) -> Self {
+    fn new(env: &'a ModuleEnv, imports: &'a ModuleScope, prelude: Option<&'a ModuleEnv>) -> Self {
         Lowerer {
             env,
+            imports,
             prelude,
             vars: vec![],
             scope: Scope::default(),
@@ -291,6 +298,14 @@ impl<'a> Lowerer<'a> {
                 name: name.clone(),
             });
         }
+        if let Some(g) = self.imports.names.get(name) {
+            return Resolved::Global(g.clone());
+        }
+        match self.imports.qualified(name) {
+            Ok(Some(g)) => return Resolved::Global(g),
+            Ok(None) => {}
+            Err(q) => return Resolved::NotExported(q),
+        }
         if let Some(p) = self.prelude.filter(|p| p.defined.contains(name)) {
             return Resolved::Global(GlobalName {
                 module: p.module.clone(),
@@ -361,6 +376,7 @@ impl<'a> Lowerer<'a> {
             None => match self.resolve_global(name) {
                 Resolved::Global(g) | Resolved::Unbound(g) => Expr::new(ExprKind::Global(g), span),
                 Resolved::Prim(p) => Expr::new(ExprKind::Prim(p), span),
+                Resolved::NotExported(q) => self.not_exported(&q, name, span),
             },
         }
     }
@@ -410,18 +426,29 @@ impl<'a> Lowerer<'a> {
         Expr::new(ExprKind::Call(Box::new(f), args), span)
     }
 
+    fn not_exported(&mut self, q: &str, name: &str, span: Span) -> Expr {
+        let x = &name[q.len() + 1..];
+        self.error("E0405", span, format!("module `{q}` does not export `{x}`"))
+    }
+
     /// A top-level form that is not a `define`.
     fn lower_toplevel_form(&mut self, d: &Datum) -> Expr {
         if let Some(xs) = d.as_list()
             && let Some(head) = xs.first().and_then(Datum::as_symbol)
-            && matches!(head, "module" | "import" | "export" | "declare")
             && self.is_special(head)
         {
-            return self.error(
+            match head {
+                // A malformed module form, reported with the module's header.
+                "module" => return Expr::unspecified(d.span),
+                "declare" => {
+                    return self.error(
                         "E0190",
                         d.span,
-                        format!("`{head}` is not supported yet: module trees and declarations come with the linker"),
+                        "`declare` is not supported yet: declarations come with effect inference",
                     );
+                }
+                _ => {}
+            }
         }
         self.lower_expr(d, 0)
     }

@@ -469,10 +469,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
         let (ok, fail) = self.cold_if(empty);
         self.b.switch_to_block(fail);
+        // The raise reads the location from the frame's pc, and a catch in
+        // this frame leaves its handler's pc there: save it before.
+        if let Some(pc) = pc {
+            self.save_pc(pc);
+        }
         self.helper(Helper::Fuel, &[]);
         match pc {
-            Some(pc) => {
-                self.save_pc(pc);
+            Some(_) => {
                 self.b.ins().jump(self.unwind, &[]);
             }
             None => self.return_status(status::UNWIND),
