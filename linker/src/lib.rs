@@ -6,6 +6,7 @@
 //! later, a watcher) can link more units into a running program: a name
 //! linked again gets the slot it had.
 
+pub mod graph;
 pub mod load;
 
 pub use load::{Disk, Files, Loader, MemoryFiles, Tree};

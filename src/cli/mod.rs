@@ -86,6 +86,16 @@ enum Command {
         #[command(flatten)]
         flags: RunFlags,
     },
+    /// Print the module graph and the call graph of a program.
+    Graph {
+        file: PathBuf,
+        /// `text`, or `dot` for Graphviz.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+        /// A folder to search for imported modules (may repeat).
+        #[arg(long = "path", value_name = "DIR")]
+        paths: Vec<PathBuf>,
+    },
     /// Print an intermediate form of a program.
     Emit {
         file: PathBuf,
@@ -96,6 +106,12 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         function: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Text,
+    Dot,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,6 +169,30 @@ fn run_command(cmd: Command) -> i32 {
             ))
         }
         Command::Repl { flags } => repl::run(flags.vm_config()),
+        Command::Graph {
+            file,
+            format,
+            paths,
+        } => {
+            let Some(text) = read_source(&file) else {
+                return 1;
+            };
+            let roots = search_roots(&file, &paths);
+            let path = file.display().to_string();
+            match fluent_driver::graph::graph(
+                &path,
+                &text,
+                &roots,
+                &Disk,
+                format == GraphFormat::Dot,
+            ) {
+                Ok(s) => {
+                    print!("{s}");
+                    0
+                }
+                Err(f) => report(Err(f)),
+            }
+        }
         Command::Emit {
             file,
             emit: kind,

@@ -3,12 +3,13 @@
 
 mod db;
 pub mod emit;
+pub mod graph;
 mod pipeline;
 mod render;
 mod session;
 
 pub use db::{Database, PRELUDE};
 pub use fluent_linker::{Disk, Files, MemoryFiles};
-pub use pipeline::{build, diagnostics, load, search_roots};
+pub use pipeline::{build, build_tree, diagnostics, load, search_roots};
 pub use render::render;
 pub use session::{Failure, Session, run_program_then, run_source, run_source_then};

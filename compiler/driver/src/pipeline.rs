@@ -6,6 +6,7 @@ use fluent_ir::{
     Db, Diagnostic, Item, SourceFile, exports, file_items, lower_item, module_header, module_scope,
     parse_file,
 };
+use fluent_linker::graph::{call_graph, item_refs};
 use fluent_linker::{Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::image::{Image, SourceFile as ImageFile};
 use std::collections::HashSet;
@@ -106,6 +107,26 @@ fn item_diagnostics<'db>(db: &'db dyn Db, item: Item<'db>) -> Vec<Diagnostic> {
 /// Compiles and links the prelude and `files` (in that order) into an
 /// image, or returns the diagnostics that prevent it.
 pub fn build(db: &Database, files: &[SourceFile]) -> Result<Image, Vec<Diagnostic>> {
+    build_keeping(db, files, |_| true)
+}
+
+/// As [`build`] for a loaded tree, keeping only the definitions its call
+/// graph reaches from the items that run for more than a value (top-level
+/// expressions, definitions whose value is not a lambda or a literal): an
+/// unused function, of the program or of the prelude, is not linked.
+pub fn build_tree(db: &Database, tree: &Tree) -> Result<Image, Vec<Diagnostic>> {
+    let reachable = call_graph(db, tree.main).reachable();
+    build_keeping(db, &tree.order, |item| {
+        let r = item_refs(db, item);
+        r.root || reachable.contains(&r.def)
+    })
+}
+
+fn build_keeping(
+    db: &Database,
+    files: &[SourceFile],
+    keep: impl Fn(Item<'_>) -> bool,
+) -> Result<Image, Vec<Diagnostic>> {
     let mut all = vec![db.prelude()];
     all.extend_from_slice(files);
     let diags = diagnostics(db, &all);
@@ -113,7 +134,7 @@ pub fn build(db: &Database, files: &[SourceFile]) -> Result<Image, Vec<Diagnosti
         return Err(diags);
     }
     let mut linker = Linker::new();
-    let (protos, init) = link_files(db, &mut linker, &all, 0);
+    let (protos, init) = link_items(db, &mut linker, &all, 0, keep);
     let image_files = all
         .iter()
         .map(|f| ImageFile::new(f.path(db).clone(), f.text(db).clone()))
@@ -134,9 +155,23 @@ pub fn link_files(
     files: &[SourceFile],
     first_file: u32,
 ) -> (Vec<fluent_vm::bytecode::Proto>, Vec<u32>) {
+    link_items(db, linker, files, first_file, |_| true)
+}
+
+/// As [`link_files`], only the items `keep` accepts.
+fn link_items(
+    db: &Database,
+    linker: &mut Linker,
+    files: &[SourceFile],
+    first_file: u32,
+    keep: impl Fn(Item<'_>) -> bool,
+) -> (Vec<fluent_vm::bytecode::Proto>, Vec<u32>) {
     let mut units = Vec::new();
     for (i, &file) in files.iter().enumerate() {
         for &item in file_items(db, file) {
+            if !keep(item) {
+                continue;
+            }
             if let Compiled::Unit(u) = compile_item(db, item) {
                 units.push((u.clone(), first_file + i as u32, item.offset(db)));
             }

@@ -2,7 +2,7 @@
 //! input into the running VM.
 
 use crate::db::Database;
-use crate::pipeline::{build, link_files, load, search_roots};
+use crate::pipeline::{build_tree, link_files, load, search_roots};
 use crate::render::render;
 use fluent_codegen::{Compiled, compile_item};
 use fluent_ir::{Db, SourceFile, file_items};
@@ -69,7 +69,7 @@ pub fn run_program_then(
     let mut db = Database::default();
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
-        .and_then(|tree| build(&db, &tree.order))
+        .and_then(|tree| build_tree(&db, &tree))
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
     let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();

@@ -150,6 +150,27 @@ pub struct Clause {
     pub span: Span,
 }
 
+impl Pattern {
+    /// Calls `f` on the expressions of `?` patterns inside.
+    pub fn for_each_expr<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        match self {
+            Pattern::Wild | Pattern::Bind(_) | Pattern::Lit(_) | Pattern::Nil => {}
+            Pattern::Pair(a, b) => {
+                a.for_each_expr(f);
+                b.for_each_expr(f);
+            }
+            Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
+                ps.iter().for_each(|p| p.for_each_expr(f))
+            }
+            Pattern::As(_, p) => p.for_each_expr(f),
+            Pattern::Pred(e, p) => {
+                f(e);
+                p.for_each_expr(f);
+            }
+        }
+    }
+}
+
 /// A `match` pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pattern {
@@ -176,6 +197,58 @@ pub enum Pattern {
 }
 
 impl Expr {
+    /// Calls `f` on each direct subexpression (including those in `match`
+    /// guards and `?` patterns), in evaluation order.
+    pub fn for_each_child<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Lit(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Prim(_) => {}
+            ExprKind::SetLocal(_, x) | ExprKind::SetGlobal(_, x) => f(x),
+            ExprKind::If(c, t, e) => {
+                f(c);
+                f(t);
+                f(e);
+            }
+            ExprKind::Seq(es)
+            | ExprKind::PrimCall(_, es)
+            | ExprKind::Tagged(_, es)
+            | ExprKind::Recur(_, es) => es.iter().for_each(f),
+            ExprKind::Let(bs, body) | ExprKind::Letrec(bs, body) | ExprKind::Loop(_, bs, body) => {
+                bs.iter().for_each(|(_, x)| f(x));
+                f(body);
+            }
+            ExprKind::Lambda(l) => f(&l.body),
+            ExprKind::Call(callee, args) => {
+                f(callee);
+                args.iter().for_each(f);
+            }
+            ExprKind::Match(v, clauses) => {
+                f(v);
+                for c in clauses {
+                    c.pat.for_each_expr(f);
+                    if let Some(g) = &c.guard {
+                        f(g);
+                    }
+                    f(&c.body);
+                }
+            }
+            ExprKind::Try(body, _, handler) => {
+                f(body);
+                f(handler);
+            }
+        }
+    }
+
+    /// The globals this expression reads or assigns, anywhere inside.
+    pub fn globals(&self, out: &mut std::collections::BTreeSet<GlobalName>) {
+        match &self.kind {
+            ExprKind::Global(g) | ExprKind::SetGlobal(g, _) => {
+                out.insert(g.clone());
+            }
+            _ => {}
+        }
+        self.for_each_child(&mut |x| x.globals(out));
+    }
+
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         Expr { kind, span }
     }

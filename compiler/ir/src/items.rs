@@ -130,14 +130,22 @@ pub fn module_env(db: &dyn Db, file: SourceFile) -> ModuleEnv {
             ItemKey::Form(_) => None,
         })
         .collect();
-    let id = file.module_id(db);
     ModuleEnv {
-        module: if id.is_empty() {
-            module_name(file.path(db))
-        } else {
-            id.clone()
-        },
+        module: module_key(db, file).clone(),
         defined,
+    }
+}
+
+/// The module's identity in global names: the loader's, else derived
+/// from the path. Separate from [`module_env`] so that importers, which
+/// need only this, do not depend on the module's definitions.
+#[salsa::tracked]
+pub fn module_key(db: &dyn Db, file: SourceFile) -> Arc<str> {
+    let id = file.module_id(db);
+    if id.is_empty() {
+        module_name(file.path(db))
+    } else {
+        id.clone()
     }
 }
 

@@ -17,7 +17,7 @@
 //! `geometry.shapes.area` after the import path's folders).
 
 use crate::db::{Db, Diagnostic, SourceFile};
-use crate::items::{module_env, parse_file};
+use crate::items::{module_env, module_key, parse_file};
 use fluent_syntax::{Datum, DatumKind, Span};
 use fluent_vm::bytecode::GlobalName;
 use salsa::Accumulator;
@@ -270,7 +270,7 @@ pub fn module_scope(db: &dyn Db, file: SourceFile) -> ModuleScope {
         let ImportTarget::File(target) = *target else {
             continue;
         };
-        let module = module_env(db, target).module.clone();
+        let module = module_key(db, target).clone();
         let exported = exports(db, target).clone();
         let m = ModuleRef {
             module: module.clone(),
