@@ -8,6 +8,7 @@ mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fluent_driver::emit::{EmitKind, emit};
+use fluent_driver::watch::{WatchOptions, watch};
 use fluent_driver::{Disk, Failure, run_program_then, search_roots};
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
@@ -80,6 +81,18 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         flags: RunFlags,
+    },
+    /// Run a program; when one of its files is saved, rebuild and swap
+    /// the changed definitions into the running program (errors keep the
+    /// old code running). Stop with Ctrl-C.
+    Watch {
+        /// The program's main file.
+        file: PathBuf,
+        #[command(flatten)]
+        flags: RunFlags,
+        /// How often to look at the files, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 200)]
+        poll_ms: u64,
     },
     /// Start an interactive session (line editing and history).
     Repl {
@@ -169,6 +182,32 @@ fn run_command(cmd: Command) -> i32 {
             ))
         }
         Command::Repl { flags } => repl::run(flags.vm_config()),
+        Command::Watch {
+            file,
+            flags,
+            poll_ms,
+        } => {
+            let roots = search_roots(&file, &flags.paths);
+            let options = WatchOptions {
+                poll: std::time::Duration::from_millis(poll_ms.max(1)),
+                ..WatchOptions::default()
+            };
+            let log: fluent_driver::watch::Log = Box::new(|s: &str| eprint!("{s}"));
+            match watch(
+                &file.display().to_string(),
+                roots,
+                flags.vm_config(),
+                options,
+                Output::stdout,
+                log,
+            ) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    1
+                }
+            }
+        }
         Command::Graph {
             file,
             format,

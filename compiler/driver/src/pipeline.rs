@@ -23,13 +23,18 @@ pub fn diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
 }
 
 fn collect_diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
+    // A file that does not read has no items and no exports: what its
+    // importers would say about it only repeats the syntax error.
+    let syntax: Vec<Diagnostic> = files
+        .iter()
+        .flat_map(|&f| parse_file::accumulated::<Diagnostic>(db, f))
+        .cloned()
+        .collect();
+    if !syntax.is_empty() {
+        return syntax;
+    }
     let mut out = Vec::new();
     for &file in files {
-        out.extend(
-            parse_file::accumulated::<Diagnostic>(db, file)
-                .into_iter()
-                .cloned(),
-        );
         out.extend(
             module_header::accumulated::<Diagnostic>(db, file)
                 .into_iter()

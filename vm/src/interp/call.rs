@@ -64,7 +64,7 @@ impl Vm {
         self.ensure_regs(base + (proto.nregs as usize).max(argc + 1), func)?;
         self.bind_args(proto, base, argc)?;
         if self.machine.fuel == 0 {
-            return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
+            self.out_of_fuel()?;
         }
         self.machine.fuel -= 1;
         let frame = Frame {
@@ -268,7 +268,7 @@ impl Vm {
         if argc < req || (!arity.rest && argc != req) {
             return Err(self.arity_fault(func, argc));
         }
-        if self.machine.fuel == 0 {
+        if self.machine.fuel == 0 && self.refuel.is_none() {
             return Err(Fault::Msg(super::FUEL_EXHAUSTED.into()));
         }
         Ok(())

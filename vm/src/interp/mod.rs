@@ -126,7 +126,13 @@ pub struct Vm {
     pub(crate) threshold: Threshold,
     /// `Machine::arity_table`'s contents.
     arities: Vec<u64>,
+    /// Called when fuel runs out, instead of stopping with "fuel
+    /// exhausted": returns the next allowance (see [`Vm::set_refuel`]).
+    refuel: Option<Refuel>,
 }
+
+/// A hook run every time the fuel allowance is used up.
+pub type Refuel = Box<dyn FnMut(&mut Vm) -> u64>;
 
 impl Vm {
     /// Loads `image`; nothing runs until [`Vm::run_init`].
@@ -181,6 +187,7 @@ impl Vm {
             jit,
             threshold,
             arities: Vec::new(),
+            refuel: None,
         };
         vm.sync_machine();
         Ok(vm)
@@ -257,6 +264,29 @@ impl Vm {
             last = Some(self.call(clo, &[])?);
         }
         Ok(last)
+    }
+
+    /// Makes running out of fuel call `hook` instead of stopping the
+    /// program: every call and loop iteration costs one unit, so with
+    /// `VmConfig::fuel` set the hook runs at regular points of any running
+    /// program, interpreted or native (a safe point: the hook may link
+    /// more code with [`Vm::load_more`]). The hook returns the next
+    /// allowance.
+    pub fn set_refuel(&mut self, hook: Refuel) {
+        self.refuel = Some(hook);
+    }
+
+    /// Fuel ran out: refuel through the hook, or the error.
+    pub(crate) fn out_of_fuel(&mut self) -> Result<(), Fault> {
+        let Some(mut hook) = self.refuel.take() else {
+            return Err(Fault::Msg(FUEL_EXHAUSTED.into()));
+        };
+        // Whatever the hook runs is not metered.
+        self.machine.fuel = u64::MAX;
+        let next = hook(self);
+        self.refuel = Some(hook);
+        self.machine.fuel = next.max(1);
+        Ok(())
     }
 
     pub fn image(&self) -> &Arc<Image> {
@@ -368,9 +398,15 @@ impl Vm {
     /// run with [`Stop::TailCall`], so the adapter makes it and native
     /// stack does not grow with mutual tail calls across tiers.
     pub(crate) fn run(&mut self, stop: usize, from_native: bool) -> Result<Value, Stop> {
-        let image = self.image.clone();
-        let consts = self.consts.clone();
+        let mut image = self.image.clone();
+        let mut consts = self.consts.clone();
         'frame: loop {
+            // Code linked while this run was going on (by a refuel hook,
+            // in a call that returned here) is in the VM's newer image.
+            if !Arc::ptr_eq(&image, &self.image) {
+                image = self.image.clone();
+                consts = self.consts.clone();
+            }
             let fr = *self.machine.top_frame().expect("a running frame");
             let func = fr.func as usize;
             let proto = &image.protos[func];
@@ -416,6 +452,16 @@ impl Vm {
                     match $e {
                         Ok(v) => v,
                         Err(f) => throw!(f),
+                    }
+                };
+            }
+            // After a call that ran other code and returned a value: if
+            // that linked code, continue from the frame loop's top.
+            macro_rules! relinked {
+                () => {
+                    if !Arc::ptr_eq(&image, &self.image) {
+                        self.save_pc(pc);
+                        continue 'frame;
                     }
                 };
             }
@@ -577,7 +623,13 @@ impl Vm {
                     }
                     Op::Loop { counter, to } => {
                         if self.machine.fuel == 0 {
-                            throw!(Fault::Msg(FUEL_EXHAUSTED.into()));
+                            try_fault!(self.out_of_fuel());
+                            // The hook may have linked code: go on from
+                            // the top of the frame loop.
+                            self.machine.fuel -= 1;
+                            pc = to as usize;
+                            self.save_pc(pc);
+                            continue 'frame;
                         }
                         self.machine.fuel -= 1;
                         let n = &mut self.counters.per_func[func][counter as usize + 1];
@@ -605,6 +657,7 @@ impl Vm {
                             Ok(Entered::Value(v)) => {
                                 r!(cb) = v;
                                 safepoint!();
+                                relinked!();
                             }
                             Ok(Entered::Unwinding) => unwinding!(),
                             Ok(Entered::Returned(_)) => unreachable!("a call never pops"),
@@ -656,6 +709,7 @@ impl Vm {
                             Ok(Entered::Value(v)) => {
                                 r!(cb) = v;
                                 safepoint!();
+                                relinked!();
                             }
                             Ok(Entered::Frame) => continue 'frame,
                             Ok(Entered::Unwinding) => unwinding!(),

@@ -143,10 +143,14 @@ extern "C" fn grow(m: *mut Machine, top: i64, func: i64) -> i64 {
     }
 }
 
+/// Fuel ran out: 1 when the VM refuelled (go on), else raised (0).
 extern "C" fn fuel(m: *mut Machine) -> i64 {
     // SAFETY: module docs.
     let vm = unsafe { vm(m) };
-    raise(vm, Fault::Msg(crate::interp::FUEL_EXHAUSTED.into()))
+    match vm.out_of_fuel() {
+        Ok(()) => 1,
+        Err(f) => raise(vm, f),
+    }
 }
 
 extern "C" fn poll(m: *mut Machine) -> i64 {

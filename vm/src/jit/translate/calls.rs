@@ -128,13 +128,8 @@ impl Translator<'_, '_> {
         self.b.ins().jump(self.unwind, &[]);
         self.b.switch_to_block(ok);
         if self.input.fuel {
-            let fuel = self.machine_field(offsets::FUEL);
-            let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
-            let (ok, fail) = self.cold_if(empty);
-            self.b.switch_to_block(fail);
-            self.helper(Helper::Fuel, &[]);
-            self.b.ins().jump(self.unwind, &[]);
-            self.b.switch_to_block(ok);
+            // The callee takes the unit at its entry.
+            self.fuel_or_refuel(Some(pc));
         }
         // Slide callee and arguments down over this frame, pop it, and go.
         for i in 0..=argc {

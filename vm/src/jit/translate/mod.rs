@@ -465,25 +465,46 @@ impl<'a, 'b> Translator<'a, 'b> {
         if !self.input.fuel {
             return;
         }
+        let fuel = self.fuel_or_refuel(pc);
+        let f1 = self.b.ins().iadd_imm_s(fuel, -1);
+        self.store(f1, self.machine, offsets::FUEL);
+    }
+
+    /// The fuel left, after refuelling when there is none; running out
+    /// for good raises (at instruction `pc`, or, `None`, in the prologue
+    /// before this function's frame exists).
+    fn fuel_or_refuel(&mut self, pc: Option<usize>) -> ir::Value {
         let fuel = self.machine_field(offsets::FUEL);
-        let empty = self.b.ins().icmp_imm_s(IntCC::Equal, fuel, 0);
-        let (ok, fail) = self.cold_if(empty);
-        self.b.switch_to_block(fail);
+        let ok = self.b.create_block();
+        let left = self.b.append_block_param(ok, I64);
+        let empty = self.b.create_block();
+        self.b.set_cold_block(empty);
+        self.b
+            .ins()
+            .brif(fuel, ok, &[BlockArg::Value(fuel)], empty, &[]);
+        self.b.switch_to_block(empty);
         // The raise reads the location from the frame's pc, and a catch in
         // this frame leaves its handler's pc there: save it before.
         if let Some(pc) = pc {
             self.save_pc(pc);
         }
-        self.helper(Helper::Fuel, &[]);
+        let refuelled = self.helper(Helper::Fuel, &[]);
+        let again = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.set_cold_block(out);
+        self.b.ins().brif(refuelled, again, &[], out, &[]);
+        self.b.switch_to_block(out);
         match pc {
             Some(_) => {
                 self.b.ins().jump(self.unwind, &[]);
             }
             None => self.return_status(status::UNWIND),
         }
+        self.b.switch_to_block(again);
+        let fuel = self.machine_field(offsets::FUEL);
+        self.b.ins().jump(ok, &[BlockArg::Value(fuel)]);
         self.b.switch_to_block(ok);
-        let f1 = self.b.ins().iadd_imm_s(fuel, -1);
-        self.store(f1, self.machine, offsets::FUEL);
+        left
     }
 
     /// Collects if a helper asked for it. All live values are in frame

@@ -1,0 +1,313 @@
+//! `fluent watch`: runs a program and, when one of its files is saved,
+//! rebuilds and swaps the changed definitions into the running VM.
+//!
+//! The VM runs with a fuel allowance and a refuel hook ([`Vm::set_refuel`]),
+//! so every so many calls and loop iterations, interpreted or native, it
+//! stops at a safe point and the hook looks at the files (at most every
+//! [`WatchOptions::poll`]). After a change the tree is loaded again through
+//! salsa (only the queries of what changed re-run); if it has errors they
+//! are printed and the old code keeps running. Otherwise every definition
+//! whose compiled code changed (or that is new) is linked into the VM and
+//! its definition runs again, which points the global at the new code;
+//! top-level expressions are not run again. Callers compiled to native code
+//! call through the global, so they reach the new function at once; the
+//! old function's code stays in memory (one JIT module per VM) but no
+//! global leads to it.
+//!
+//! When the program ends (or fails), the watcher waits for the next change
+//! and runs it again from the start.
+
+use crate::db::Database;
+use crate::pipeline::{link_files, load};
+use crate::render::render;
+use fluent_codegen::{Compiled, compile_item};
+use fluent_ir::{Db, ItemKey, SourceFile, file_items};
+use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
+use fluent_vm::bytecode::Unit;
+use fluent_vm::image::SourceFile as ImageFile;
+use fluent_vm::runtime::Output;
+use fluent_vm::{Image, Vm, VmConfig};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// How the watcher works.
+#[derive(Clone, Debug)]
+pub struct WatchOptions {
+    /// How often files are looked at.
+    pub poll: Duration,
+    /// Calls and loop iterations between two looks at the clock.
+    pub slice: u64,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            poll: Duration::from_millis(200),
+            slice: 100_000,
+        }
+    }
+}
+
+/// What the watcher reports (to stderr in the CLI).
+pub type Log = Box<dyn FnMut(&str) + Send>;
+
+/// A definition: (file path, name).
+type DefKey = (Arc<str>, Arc<str>);
+
+/// A file's modification time and length, to notice saves.
+type Stamp = Option<(SystemTime, u64)>;
+
+fn stamp(path: &str) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Everything the watcher keeps between rebuilds.
+struct State {
+    db: Database,
+    loader: Loader,
+    linker: Linker,
+    main: String,
+    /// Each file of the tree with its stamp when last read.
+    stamps: HashMap<String, Stamp>,
+    /// The code last linked for each definition: (file path, name).
+    units: HashMap<DefKey, Arc<Unit>>,
+    /// Files in the VM's image so far.
+    nfiles: u32,
+    log: Log,
+}
+
+/// Runs the program whose main file is `main` forever, rebuilding on
+/// changes; returns only if the main file cannot be read at the start.
+/// `out` makes the output of each run.
+pub fn watch(
+    main: &str,
+    roots: Vec<PathBuf>,
+    config: VmConfig,
+    options: WatchOptions,
+    mut out: impl FnMut() -> Output,
+    log: Log,
+) -> Result<(), String> {
+    Disk.read(Path::new(main))
+        .map_err(|e| format!("cannot read {main}: {e}"))?;
+    // Shared by this loop and the VM's refuel hook, which runs while the
+    // program does (never both at once: the hook runs inside `run_init`).
+    let state = Rc::new(RefCell::new(State {
+        db: Database::default(),
+        loader: Loader::new(roots),
+        linker: Linker::new(),
+        main: main.to_string(),
+        stamps: HashMap::new(),
+        units: HashMap::new(),
+        nfiles: 0,
+        log,
+    }));
+    loop {
+        let built = state.borrow_mut().build_all();
+        if let Some((image, tree)) = built {
+            state.borrow_mut().remember(&tree);
+            match Vm::new(Arc::new(image), with_fuel(&config, &options), out()) {
+                Ok(mut vm) => {
+                    let hook_state = state.clone();
+                    let (slice, poll) = (options.slice, options.poll);
+                    let mut last = Instant::now();
+                    vm.set_refuel(Box::new(move |vm: &mut Vm| {
+                        if last.elapsed() >= poll {
+                            last = Instant::now();
+                            vm.rt.out.flush();
+                            hook_state.borrow_mut().swap_if_changed(vm);
+                        }
+                        slice
+                    }));
+                    let result = vm.run_init();
+                    vm.rt.out.flush();
+                    let mut st = state.borrow_mut();
+                    if let Err(e) = result {
+                        (st.log)(&format!("{e}"));
+                    }
+                    (st.log)("watch: the program ended; it runs again after the next change\n");
+                }
+                Err(e) => {
+                    let mut st = state.borrow_mut();
+                    (st.log)(&format!("error: internal compiler error: {e}\n"));
+                }
+            }
+        }
+        state.borrow_mut().wait_for_change(&options);
+    }
+}
+
+fn with_fuel(config: &VmConfig, options: &WatchOptions) -> VmConfig {
+    VmConfig {
+        fuel: Some(options.slice),
+        ..config.clone()
+    }
+}
+
+impl State {
+    /// Loads and links the whole tree from scratch (a new VM's image).
+    fn build_all(&mut self) -> Option<(Image, Tree)> {
+        let tree = self.load()?;
+        self.linker = Linker::new();
+        let mut all = vec![self.db.prelude()];
+        all.extend_from_slice(&tree.order);
+        let (protos, init) = link_files(&self.db, &mut self.linker, &all, 0);
+        let files: Vec<ImageFile> = all
+            .iter()
+            .map(|f| ImageFile::new(f.path(&self.db).clone(), f.text(&self.db).clone()))
+            .collect();
+        self.nfiles = files.len() as u32;
+        let image = Image {
+            files,
+            protos,
+            globals: self.linker.globals().to_vec(),
+            init,
+        };
+        Some((image, tree))
+    }
+
+    /// Loads the tree again; on errors prints them and returns `None`.
+    fn load(&mut self) -> Option<Tree> {
+        let text = match Disk.read(Path::new(&self.main)) {
+            Ok(t) => t,
+            Err(e) => {
+                (self.log)(&format!("error: cannot read {}: {e}\n", self.main));
+                return None;
+            }
+        };
+        let main = self.main.clone();
+        match load(&mut self.db, &mut self.loader, &Disk, &main, &text) {
+            Ok(tree) => Some(tree),
+            Err(diags) => {
+                for d in &diags {
+                    let text = render(&self.db, d);
+                    (self.log)(&text);
+                }
+                None
+            }
+        }
+    }
+
+    /// Records the files' stamps and the code of every definition.
+    fn remember(&mut self, tree: &Tree) {
+        self.stamps.clear();
+        for &f in &tree.order {
+            let path = f.path(&self.db).to_string();
+            self.stamps.insert(path.clone(), stamp(&path));
+        }
+        for (key, unit) in self.definitions(tree) {
+            self.units.insert(key, unit);
+        }
+    }
+
+    /// Every definition of the tree with its compiled code.
+    fn definitions(&self, tree: &Tree) -> Vec<(DefKey, Arc<Unit>)> {
+        let mut out = Vec::new();
+        for &f in &tree.order {
+            for &item in file_items(&self.db, f) {
+                if let ItemKey::Define(name) = item.key(&self.db)
+                    && let Compiled::Unit(u) = compile_item(&self.db, item)
+                {
+                    out.push(((f.path(&self.db).clone(), name.clone()), u.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn changed(&self) -> bool {
+        self.stamps.iter().any(|(p, s)| stamp(p) != *s)
+    }
+
+    fn wait_for_change(&mut self, options: &WatchOptions) {
+        while !self.changed() {
+            std::thread::sleep(options.poll);
+        }
+    }
+
+    /// If a file changed: rebuild, and link the changed definitions into
+    /// `vm` (or report why not).
+    fn swap_if_changed(&mut self, vm: &mut Vm) {
+        if !self.changed() {
+            return;
+        }
+        let Some(tree) = self.load() else {
+            (self.log)("watch: the program keeps running its previous code\n");
+            // Do not report the same errors again until the next save.
+            for (p, s) in self.stamps.iter_mut() {
+                *s = stamp(p);
+            }
+            return;
+        };
+        let defs = self.definitions(&tree);
+        let changed: Vec<_> = defs
+            .into_iter()
+            .filter(|(key, unit)| self.units.get(key) != Some(unit))
+            .collect();
+        for &f in &tree.order {
+            let path = f.path(&self.db).to_string();
+            let s = stamp(&path);
+            self.stamps.insert(path, s);
+        }
+        if changed.is_empty() {
+            (self.log)("watch: no definition changed\n");
+            return;
+        }
+        // The changed files as they are now (spans point into them).
+        let mut file_index: HashMap<Arc<str>, u32> = HashMap::new();
+        let mut files = Vec::new();
+        let items = self.changed_items(&tree, &changed);
+        let mut inputs = Vec::new();
+        for (file, unit, offset) in &items {
+            let path = file.path(&self.db).clone();
+            let index = *file_index.entry(path.clone()).or_insert_with(|| {
+                files.push(ImageFile::new(path.clone(), file.text(&self.db).clone()));
+                self.nfiles + files.len() as u32 - 1
+            });
+            inputs.push((unit.clone(), index, *offset));
+        }
+        let link_inputs: Vec<LinkInput> = inputs
+            .iter()
+            .map(|(u, file, offset)| LinkInput {
+                unit: u.as_ref(),
+                file: *file,
+                offset: *offset,
+            })
+            .collect();
+        let linked = self.linker.link(&link_inputs);
+        self.nfiles += files.len() as u32;
+        let names: Vec<String> = changed.iter().map(|((_, n), _)| n.to_string()).collect();
+        match vm.load_more(linked.protos, self.linker.globals(), files, &linked.init) {
+            Ok(_) => (self.log)(&format!("watch: swapped in {}\n", names.join(", "))),
+            Err(e) => (self.log)(&format!("watch: redefining failed: {e}")),
+        }
+        for (key, unit) in changed {
+            self.units.insert(key, unit);
+        }
+    }
+
+    /// The items of `changed` definitions: (file, code, offset).
+    fn changed_items(
+        &self,
+        tree: &Tree,
+        changed: &[(DefKey, Arc<Unit>)],
+    ) -> Vec<(SourceFile, Arc<Unit>, u32)> {
+        let mut out = Vec::new();
+        for &f in &tree.order {
+            for &item in file_items(&self.db, f) {
+                if let ItemKey::Define(name) = item.key(&self.db)
+                    && let Some((_, unit)) = changed
+                        .iter()
+                        .find(|((p, n), _)| p == f.path(&self.db) && n == name)
+                {
+                    out.push((f, unit.clone(), item.offset(&self.db)));
+                }
+            }
+        }
+        out
+    }
+}

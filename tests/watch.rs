@@ -1,0 +1,109 @@
+//! `fluent watch` swaps code into a running program: start it, edit a
+//! module, see the new output without a restart; a broken edit keeps the
+//! old code running.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+/// Kills the watcher when the test ends, however it ends.
+struct Watcher(Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Lines of a stream, as they come.
+fn lines(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a line satisfying `want` (the watcher may be slow in a
+/// debug build on a loaded machine: the deadline only stops a hang).
+fn wait_for(rx: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+            let done = want(&line);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+    panic!("no line {what} within the deadline; saw {seen:?}");
+}
+
+fn dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fluent-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn an_edited_module_is_swapped_into_the_running_program() {
+    let d = dir();
+    let module = d.join("greeting.fl");
+    std::fs::write(
+        &module,
+        "(define (message i) (string-append \"hello \" (number->string i)))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("main.fl"),
+        "(import \"greeting\" (message))\n\
+         (define (tick i) (when (= 0 (remainder i 200000)) (display (message (quotient i 200000))) (newline)))\n\
+         (let loop ((i 0)) (tick i) (loop (+ i 1)))\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_fluent"))
+        .args(["watch", "main.fl", "--poll-ms", "50"])
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fluent watch");
+    let mut w = Watcher(child);
+    let out = lines(w.0.stdout.take().unwrap());
+    let err = lines(w.0.stderr.take().unwrap());
+
+    wait_for(&out, "from the first version", |l| l.starts_with("hello "));
+    // A broken edit: reported, and the old code keeps running.
+    std::fs::write(&module, "(define (message i) (string-append \"oops \"\n").unwrap();
+    wait_for(&err, "keeping the old code", |l| {
+        l.contains("keeps running its previous code")
+    });
+    let before = wait_for(&out, "after the broken edit", |l| l.starts_with("hello "));
+    assert!(before.iter().all(|l| l.starts_with("hello ")), "{before:?}");
+    // A good edit: the same process now prints the new text.
+    std::fs::write(
+        &module,
+        "(define (message i) (string-append \"bonjour \" (number->string i)))\n",
+    )
+    .unwrap();
+    wait_for(&out, "from the new version", |l| l.starts_with("bonjour "));
+    wait_for(&err, "the swap report", |l| {
+        l.contains("swapped in message")
+    });
+    assert!(
+        w.0.try_wait().expect("status").is_none(),
+        "the program did not restart or stop"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
