@@ -13,7 +13,7 @@ mod opcodes;
 mod verify;
 
 pub use disasm::disassemble;
-pub use opcodes::{Imm, Op, Reg};
+pub use opcodes::{Imm, Op, Reg, Width};
 pub use verify::verify;
 
 use fluent_syntax::{Datum, Span};

@@ -20,6 +20,10 @@ macro_rules! opcodes {
             $( $(#[doc = $doc])+ $name { $($field: $ty),* } ),*
         }
 
+        /// Table positions, by name.
+        #[derive(Clone, Copy)]
+        enum Index { $($name),* }
+
         impl Op {
             /// The mnemonic.
             pub fn name(&self) -> &'static str {
@@ -37,6 +41,47 @@ macro_rules! opcodes {
                 match *self {
                     $( Op::$name { $($field),* } => vec![$((stringify!($field), $field as i64)),*] ),*
                 }
+            }
+
+            /// How many kinds of instruction there are.
+            pub const COUNT: usize = [$(Index::$name),*].len();
+
+            /// The instruction's position in the table (what the image
+            /// format stores).
+            pub fn index(&self) -> usize {
+                match self { $( Op::$name { .. } => Index::$name as usize ),* }
+            }
+
+            /// Calls `f` with each operand in table order: its value widened
+            /// to i64 and the width of its type.
+            #[allow(unused_variables, unused_mut)]
+            pub fn for_each_operand(&self, mut f: impl FnMut(i64, Width)) {
+                match *self {
+                    $( Op::$name { $($field),* } => { $( f($field as i64, Width::of::<$ty>()); )* } ),*
+                }
+            }
+
+            /// The instruction at table position `index`, its operands read
+            /// in table order by `next` (given each one's width) and checked
+            /// to fit their fields. The inverse of [`Op::index`] and
+            /// [`Op::for_each_operand`].
+            #[allow(unused_mut)]
+            pub fn from_operands(
+                index: usize,
+                mut next: impl FnMut(Width) -> Result<i64, String>,
+            ) -> Result<Op, String> {
+                $(
+                    if index == Index::$name as usize {
+                        return Ok(Op::$name { $($field: {
+                            let v = next(Width::of::<$ty>())?;
+                            <$ty>::try_from(v).map_err(|_| format!(
+                                "operand {} of {} is {v}, out of range for {}",
+                                stringify!($field), stringify!($name), stringify!($ty),
+                            ))?
+                        }),* });
+                    }
+                )*
+                Err(format!("unknown instruction {index} (there are {})", Op::COUNT))
             }
         }
     };
@@ -141,6 +186,33 @@ opcodes! {
     /// pop the innermost catch frame
     PopCatch {},
 }
+
+/// The size and signedness of an operand's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Width {
+    pub bytes: usize,
+    pub signed: bool,
+}
+
+impl Width {
+    fn of<T: Bounded>() -> Width {
+        Width {
+            bytes: std::mem::size_of::<T>(),
+            signed: T::SIGNED,
+        }
+    }
+}
+
+/// The integer types operands have.
+trait Bounded {
+    const SIGNED: bool;
+}
+
+macro_rules! bounded {
+    ($($t:ty: $signed:expr),*) => { $(impl Bounded for $t { const SIGNED: bool = $signed; })* };
+}
+
+bounded!(u8: false, u16: false, u32: false, i16: true, i32: true);
 
 /// The immediates `LoadImm` can load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

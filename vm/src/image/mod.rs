@@ -1,6 +1,15 @@
 //! A linked program: every function with global slots and function ids
 //! resolved, the source files for locations, and the order in which
 //! top-level items run.
+//!
+//! An image can be saved to a file and loaded back ([`encode`], [`decode`];
+//! the format is described in `codec.rs`).
+
+mod codec;
+#[cfg(test)]
+mod tests;
+
+pub use codec::{FORMAT_VERSION, MAGIC, decode, encode};
 
 use crate::bytecode::{GlobalName, Proto};
 use fluent_syntax::{LineIndex, Span};
@@ -31,8 +40,17 @@ impl SourceFile {
     }
 }
 
+/// Files are equal when their paths and texts are.
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.text == other.text
+    }
+}
+
+impl Eq for SourceFile {}
+
 /// A linked program, ready to load into a VM.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Image {
     pub files: Vec<SourceFile>,
     pub protos: Vec<Proto>,
