@@ -9,7 +9,7 @@ mod repl;
 use clap::{Parser, Subcommand, ValueEnum};
 use fluent_driver::emit::{EmitKind, emit};
 use fluent_driver::watch::{WatchOptions, watch};
-use fluent_driver::{Disk, Failure, run_program_then, search_roots};
+use fluent_driver::{Disk, Failure, build_image, run_image_then, run_program_then, search_roots};
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
 use std::path::PathBuf;
@@ -75,12 +75,23 @@ impl RunFlags {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Compile and run a program.
+    /// Compile and run a program (or run an image from `fluent build`).
     Run {
-        /// The program's main file (`.fl` or `.ai`).
+        /// The program's main file (`.fl` or `.ai`), or a `.fimg` image.
         file: PathBuf,
         #[command(flatten)]
         flags: RunFlags,
+    },
+    /// Compile a program into a linked image file, for `fluent run`.
+    Build {
+        /// The program's main file.
+        file: PathBuf,
+        /// The image file to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// A folder to search for imported modules (may repeat).
+        #[arg(long = "path", value_name = "DIR")]
+        paths: Vec<PathBuf>,
     },
     /// Run a program; when one of its files is saved, rebuild and swap
     /// the changed definitions into the running program (errors keep the
@@ -162,6 +173,28 @@ pub fn main() -> i32 {
 fn run_command(cmd: Command) -> i32 {
     match cmd {
         Command::Run { file, flags } => {
+            let stats = |vm: &mut fluent_vm::Vm| {
+                if flags.stats {
+                    eprint!("{}", vm.jit_stats_text());
+                }
+            };
+            if is_image(&file) {
+                let bytes = match std::fs::read(&file) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: cannot read {}: {e}", file.display());
+                        return 1;
+                    }
+                };
+                let name = file.display().to_string();
+                return report(run_image_then(
+                    &name,
+                    &bytes,
+                    flags.vm_config(),
+                    Output::stdout(),
+                    stats,
+                ));
+            }
             let Some(text) = read_source(&file) else {
                 return 1;
             };
@@ -174,12 +207,28 @@ fn run_command(cmd: Command) -> i32 {
                 &Disk,
                 flags.vm_config(),
                 Output::stdout(),
-                |vm| {
-                    if flags.stats {
-                        eprint!("{}", vm.jit_stats_text());
+                stats,
+            ))
+        }
+        Command::Build {
+            file,
+            output,
+            paths,
+        } => {
+            let Some(text) = read_source(&file) else {
+                return 1;
+            };
+            let roots = search_roots(&file, &paths);
+            match build_image(&file.display().to_string(), &text, &roots, &Disk) {
+                Ok(bytes) => match std::fs::write(&output, bytes) {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", output.display());
+                        1
                     }
                 },
-            ))
+                Err(f) => report(Err(f)),
+            }
         }
         Command::Repl { flags } => repl::run(flags.vm_config()),
         Command::Watch {
@@ -260,6 +309,19 @@ fn run_command(cmd: Command) -> i32 {
             }
         }
     }
+}
+
+/// Whether `file` is a linked image: by its extension, or by its first
+/// bytes (so a renamed image still runs, and is checked as one).
+fn is_image(file: &std::path::Path) -> bool {
+    if file.extension().is_some_and(|e| e == "fimg") {
+        return true;
+    }
+    use std::io::Read;
+    let mut head = [0u8; 10];
+    std::fs::File::open(file)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head[..] == fluent_vm::image::MAGIC[..])
 }
 
 fn read_source(file: &PathBuf) -> Option<String> {

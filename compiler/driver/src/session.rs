@@ -78,6 +78,41 @@ pub fn run_program_then(
     result.map_err(Failure::Runtime)
 }
 
+/// Compiles the program whose main file is `path` into a linked image
+/// file's bytes (`fluent build`): only what the program reaches.
+pub fn build_image(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    fs: &dyn Files,
+) -> Result<Vec<u8>, Failure> {
+    let mut db = Database::default();
+    let mut loader = Loader::new(roots.to_vec());
+    let image = load(&mut db, &mut loader, fs, path, text)
+        .and_then(|tree| build_tree(&db, &tree))
+        .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
+    Ok(fluent_vm::image::encode(&image))
+}
+
+/// Runs a linked image file's bytes (`name` is for messages); then `then`
+/// looks at the VM. A damaged or foreign file is refused before anything
+/// runs.
+pub fn run_image_then(
+    name: &str,
+    bytes: &[u8],
+    config: VmConfig,
+    out: Output,
+    then: impl FnOnce(&mut Vm),
+) -> Result<(), Failure> {
+    let image = fluent_vm::image::decode(bytes)
+        .map_err(|e| Failure::Compile(vec![format!("error: {name}: {e}\n")]))?;
+    let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
+    let result = vm.run_init();
+    vm.rt.out.flush();
+    then(&mut vm);
+    result.map_err(Failure::Runtime)
+}
+
 /// The most bytes of a value the REPL shows (a value can print
 /// exponentially long, or forever).
 const REPL_VALUE_LIMIT: usize = 1 << 20;
