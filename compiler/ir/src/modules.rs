@@ -3,9 +3,12 @@
 //!
 //! A file is one module. `(module name form ...)` names it and holds its
 //! forms (they are the file's items, as if written at top level);
-//! `(export name ...)` lists what it exports; without a `module` form the
-//! module is named after the file and exports every top-level `define`
-//! (a `module` form without `export` exports nothing, as an R7RS library).
+//! `(export name ...)` lists what it exports; without an `export` form a
+//! module exports every top-level `define` (LANGUAGE.md says so of files
+//! without a `module` form and is silent on a `module` form without
+//! `export`: exporting everything there too is the reading under which no
+//! program that works elsewhere breaks), and a file without a `module`
+//! form is named after the file.
 //! `(import "path" spec)` may stand at top level or in the `module` form;
 //! `spec` is `*` (every export), `()` or nothing (only qualified access),
 //! or a list of names, each optionally renamed: `(square pi as PI)`.
@@ -61,7 +64,8 @@ pub type ImportedName = (Arc<str>, Arc<str>, Span);
 pub struct ModuleHeader {
     /// The name of its `module` form, if it has one.
     pub declared: Option<Arc<str>>,
-    /// Exported names with their spans; `None`: every top-level define.
+    /// Exported names with their spans; `None` (no `export` form): every
+    /// top-level define.
     pub exports: Option<Vec<(Arc<str>, Span)>>,
     pub imports: Vec<ImportSpec>,
 }
@@ -81,9 +85,6 @@ pub fn module_header(db: &dyn Db, file: SourceFile) -> ModuleHeader {
     let mut seen_module = false;
     for d in parse_file(db, file).iter() {
         header_form(d, &mut h, &mut seen_module, &mut report);
-    }
-    if h.declared.is_some() && h.exports.is_none() {
-        h.exports = Some(Vec::new());
     }
     h
 }
