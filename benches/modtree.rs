@@ -1,0 +1,258 @@
+//! The compiler on a large module tree (criterion).
+//!
+//! `modtree/gen.rs` generates a tree of 200 modules in 10 folders, 250
+//! lines each (50,000 lines), with 2-4 imports per module, and a `main.fl`.
+//! The files are held in memory (`MemoryFiles`), so no disk is read.
+//!
+//! - `modtree/cold-build`: a new `Database` and `Loader`, then `load` (the
+//!   loader walks the imports and makes the inputs; the tree is checked)
+//!   and `build` (every item lowered and compiled, the prelude's too, and
+//!   linked into an image).
+//! - `modtree/edit-one-body`: in a database that has built the tree, one
+//!   function body of one module changes (a constant alternates between
+//!   two values, so every iteration is a real change), then `load` and
+//!   `build` again. Only `load` and `build` are timed.
+//!
+//! ```sh
+//! cargo bench --bench modtree
+//! ```
+//!
+//! After criterion's report the bench prints the tree's size, this run's
+//! medians against the targets (cold build <= 1 s, rebuild <= 20 ms), how
+//! one rebuild splits between `load` and `build`, and the salsa queries
+//! that one edit re-executed.
+
+#[path = "modtree/gen.rs"]
+mod generator;
+#[path = "modtree/queries.rs"]
+mod queries;
+
+use criterion::{BatchSize, Criterion, SamplingMode};
+use fluent_driver::{Database, MemoryFiles, build, load, render, search_roots};
+use fluent_ir::{Diagnostic, SourceFile, file_items};
+use fluent_linker::Loader;
+use fluent_vm::Image;
+use generator::{Config, Tree};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+const MAIN: &str = "main.fl";
+
+fn fail(db: &Database, what: &str, ds: Vec<Diagnostic>) -> ! {
+    let text: String = ds.iter().take(5).map(|d| render(db, d)).collect();
+    panic!("the generated tree does not {what}:\n{text}");
+}
+
+/// `load` then `build` in `db`: the image and the files in order.
+fn rebuild(
+    db: &mut Database,
+    loader: &mut Loader,
+    fs: &MemoryFiles,
+    main: &str,
+) -> (Image, Vec<SourceFile>) {
+    let tree = load(db, loader, fs, MAIN, main).unwrap_or_else(|ds| fail(db, "load", ds));
+    let image = build(db, &tree.order).unwrap_or_else(|ds| fail(db, "compile", ds));
+    (image, tree.order)
+}
+
+/// A new database and loader, and `rebuild` in them.
+fn cold(fs: &MemoryFiles, main: &str) -> (Database, Loader, Image, Vec<SourceFile>) {
+    let mut db = Database::default();
+    let mut loader = Loader::new(search_roots(Path::new(MAIN), &[]));
+    let (image, order) = rebuild(&mut db, &mut loader, fs, main);
+    (db, loader, image, order)
+}
+
+/// The median of `xs`, in ms.
+fn median_ms(mut xs: Vec<Duration>) -> f64 {
+    xs.sort_unstable();
+    xs[xs.len() / 2].as_secs_f64() * 1e3
+}
+
+/// The tree's files, by path, as the loader reads them.
+fn memory_files(tree: &Tree) -> MemoryFiles {
+    MemoryFiles(
+        tree.files()
+            .into_iter()
+            .map(|(path, text)| (PathBuf::from(path), text))
+            .collect(),
+    )
+}
+
+/// Where criterion writes its reports (made explicit so that the summary
+/// reads the same place).
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("criterion")
+}
+
+/// This run's median (ns) of `modtree/<id>`, from its `estimates.json`.
+fn median_ns(home: &Path, id: &str, since: SystemTime) -> Option<f64> {
+    let path = home.join("modtree").join(id).join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let median = &text[text.find("\"median\":")?..];
+    let rest = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    rest[..rest.find([',', '}'])?].trim().parse().ok()
+}
+
+fn verdict(ns: Option<f64>, target_ms: f64) -> String {
+    match ns {
+        Some(ns) if ns / 1e6 <= target_ms => format!("{:.1} ms (<= {target_ms} ms: met)", ns / 1e6),
+        Some(ns) => format!(
+            "{:.1} ms (<= {target_ms} ms: NOT met, {:.1}x the target)",
+            ns / 1e6,
+            ns / 1e6 / target_ms
+        ),
+        None => "not measured in this run".into(),
+    }
+}
+
+fn main() {
+    let tree = Tree::generate(Config::default());
+    let mut fs = memory_files(&tree);
+    let main = tree.main_text();
+    let edit = tree.edit.clone();
+    let edit_path = PathBuf::from(&edit.path);
+    // The edited module's two versions; `version` is the one in `fs`.
+    let texts = [
+        tree.module_text(edit.module, 0),
+        tree.module_text(edit.module, 1),
+    ];
+    let mut version = 0;
+    let mut flip = |fs: &mut MemoryFiles| {
+        version = 1 - version;
+        fs.0.insert(edit_path.clone(), texts[version].clone());
+    };
+
+    // Built once: what the edits start from (that the program runs and
+    // prints its checksum is checked by `tests/modtree.rs`).
+    let (mut db, mut loader, _, order) = cold(&fs, &main);
+    assert_eq!(order.len(), tree.modules() + 1, "every module loads");
+
+    let home = criterion_home();
+    let since = SystemTime::now();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .nresamples(20_000)
+        .without_plots()
+        .output_directory(&home)
+        .configure_from_args();
+    let mut group = c.benchmark_group("modtree");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    // The database and image are dropped outside the timing.
+    group.bench_function("cold-build", |b| {
+        b.iter_batched(|| (), |()| cold(&fs, &main), BatchSize::PerIteration)
+    });
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function("edit-one-body", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                flip(&mut fs);
+                let start = Instant::now();
+                let built = rebuild(&mut db, &mut loader, &fs, &main);
+                total += start.elapsed();
+                drop(built);
+            }
+            total
+        })
+    });
+    group.finish();
+    c.final_summary();
+
+    // Edits timed in two parts: `load` (the loader's walk, then the
+    // diagnostics of every file) and `build` (the diagnostics again with
+    // the prelude, then linking every unit).
+    let (mut loads, mut builds) = (Vec::new(), Vec::new());
+    for _ in 0..21 {
+        flip(&mut fs);
+        let start = Instant::now();
+        let loaded =
+            load(&mut db, &mut loader, &fs, MAIN, &main).unwrap_or_else(|ds| fail(&db, "load", ds));
+        loads.push(start.elapsed());
+        let start = Instant::now();
+        let image = build(&db, &loaded.order).unwrap_or_else(|ds| fail(&db, "compile", ds));
+        builds.push(start.elapsed());
+        drop(image);
+    }
+    // Cold builds, and dropping what they made (not in `cold-build`).
+    let (mut colds, mut drops) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let start = Instant::now();
+        let built = cold(&fs, &main);
+        colds.push(start.elapsed());
+        let start = Instant::now();
+        drop(built);
+        drops.push(start.elapsed());
+    }
+    // One more edit, with the query log.
+    flip(&mut fs);
+    db.start_log();
+    let (_, order) = rebuild(&mut db, &mut loader, &fs, &main);
+    let log = queries::named(&db, &order, db.take_log());
+    let cold_log = {
+        let mut db = Database::default();
+        db.start_log();
+        let mut loader = Loader::new(search_roots(Path::new(MAIN), &[]));
+        rebuild(&mut db, &mut loader, &fs, &main);
+        db.take_log()
+    };
+    let items: usize = order.iter().map(|&f| file_items(&db, f).len()).sum();
+
+    println!();
+    println!(
+        "Tree: {} modules, {} lines ({} with main.fl), {items} top-level items; \
+         main.fl imports {} modules.",
+        tree.modules(),
+        tree.lines(),
+        tree.lines() + main.lines().count(),
+        main.lines().filter(|l| l.starts_with("(import")).count(),
+    );
+    println!(
+        "Edited: {} in {} (called by {} functions of other modules: {}).",
+        edit.name,
+        edit.path,
+        edit.callers.len(),
+        edit.callers.join(" ")
+    );
+    println!(
+        "Medians: cold build {}; edit-one-body {}.",
+        verdict(median_ns(&home, "cold-build", since), 1000.0),
+        verdict(median_ns(&home, "edit-one-body", since), 20.0)
+    );
+    println!(
+        "Rebuild after an edit, medians of {}: load {:.1} ms, build {:.1} ms.",
+        loads.len(),
+        median_ms(loads),
+        median_ms(builds)
+    );
+    println!(
+        "Cold build, medians of {}: {:.1} ms, then {:.1} ms to drop the database and image.",
+        colds.len(),
+        median_ms(colds),
+        median_ms(drops)
+    );
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &cold_log {
+        *counts.entry(e.split('(').next().unwrap_or(e)).or_default() += 1;
+    }
+    println!("Queries executed by a cold build: {counts:?}");
+    println!("Queries re-executed by the edit ({}):", log.len());
+    for e in &log {
+        println!("  {e}");
+    }
+}
