@@ -28,9 +28,10 @@ mod generator;
 mod queries;
 
 use criterion::{BatchSize, Criterion, SamplingMode};
-use fluent_driver::{Database, MemoryFiles, build, load, render, search_roots};
+use fluent_driver::units::Changes;
+use fluent_driver::{Database, MemoryFiles, build_tree, load, render, search_roots};
 use fluent_ir::{Diagnostic, SourceFile, file_items};
-use fluent_linker::Loader;
+use fluent_linker::{LinkInput, Linker, Loader};
 use fluent_vm::Image;
 use generator::{Config, Tree};
 use std::collections::BTreeMap;
@@ -44,7 +45,8 @@ fn fail(db: &Database, what: &str, ds: Vec<Diagnostic>) -> ! {
     panic!("the generated tree does not {what}:\n{text}");
 }
 
-/// `load` then `build` in `db`: the image and the files in order.
+/// `load` then `build_tree` in `db` (what `fluent run` and `fluent build`
+/// do): the image and the files in order.
 fn rebuild(
     db: &mut Database,
     loader: &mut Loader,
@@ -52,7 +54,7 @@ fn rebuild(
     main: &str,
 ) -> (Image, Vec<SourceFile>) {
     let tree = load(db, loader, fs, MAIN, main).unwrap_or_else(|ds| fail(db, "load", ds));
-    let image = build(db, &tree.order).unwrap_or_else(|ds| fail(db, "compile", ds));
+    let image = build_tree(db, &tree);
     (image, tree.order)
 }
 
@@ -171,6 +173,39 @@ fn main() {
             total
         })
     });
+    // What `fluent watch` does on a save: load (with the diagnostics of
+    // every file), find the changed definitions, and link only those.
+    let (mut wdb, mut wloader, _, worder) = cold(&fs, &main);
+    let mut changes = Changes::default();
+    changes.remember(&wdb, &worder);
+    let mut wlinker = Linker::new();
+    group.bench_function("edit-one-body-watch", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                flip(&mut fs);
+                let start = Instant::now();
+                let tree = load(&mut wdb, &mut wloader, &fs, MAIN, &main)
+                    .unwrap_or_else(|ds| fail(&wdb, "load", ds));
+                let changed = changes.since_last(&wdb, &tree.order);
+                let inputs: Vec<LinkInput> = changed
+                    .iter()
+                    .filter_map(|c| {
+                        Some(LinkInput {
+                            unit: c.item.unit.as_deref()?,
+                            file: 0,
+                            offset: c.item.offset,
+                        })
+                    })
+                    .collect();
+                let linked = wlinker.link(&inputs);
+                total += start.elapsed();
+                assert_eq!(changed.len(), 1, "one definition changed");
+                drop(linked);
+            }
+            total
+        })
+    });
     group.finish();
     c.final_summary();
 
@@ -185,7 +220,7 @@ fn main() {
             load(&mut db, &mut loader, &fs, MAIN, &main).unwrap_or_else(|ds| fail(&db, "load", ds));
         loads.push(start.elapsed());
         let start = Instant::now();
-        let image = build(&db, &loaded.order).unwrap_or_else(|ds| fail(&db, "compile", ds));
+        let image = build_tree(&db, &loaded);
         builds.push(start.elapsed());
         drop(image);
     }
@@ -230,9 +265,10 @@ fn main() {
         edit.callers.join(" ")
     );
     println!(
-        "Medians: cold build {}; edit-one-body {}.",
+        "Medians: cold build {}; edit-one-body {}; edit-one-body-watch {}.",
         verdict(median_ns(&home, "cold-build", since), 1000.0),
-        verdict(median_ns(&home, "edit-one-body", since), 20.0)
+        verdict(median_ns(&home, "edit-one-body", since), 20.0),
+        verdict(median_ns(&home, "edit-one-body-watch", since), 20.0)
     );
     println!(
         "Rebuild after an edit, medians of {}: load {:.1} ms, build {:.1} ms.",

@@ -99,7 +99,7 @@ fn an_edited_module_is_swapped_into_the_running_program() {
     .unwrap();
     wait_for(&out, "from the new version", |l| l.starts_with("bonjour "));
     wait_for(&err, "the swap report", |l| {
-        l.contains("swapped in message")
+        l.contains("swapped in greeting.message")
     });
     assert!(
         w.0.try_wait().expect("status").is_none(),

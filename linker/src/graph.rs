@@ -142,9 +142,14 @@ impl Eq for CallGraph {}
 impl CallGraph {
     /// Every definition reachable from a root (what a linked image needs).
     pub fn reachable(&self) -> BTreeSet<Def> {
+        // One walk: nodes found from one root are not walked again.
         let mut seen = BTreeSet::new();
+        let mut dfs = Dfs::empty(&self.graph);
         for &r in &self.roots {
-            let mut dfs = Dfs::new(&self.graph, r);
+            if dfs.discovered.contains(r.index()) {
+                continue;
+            }
+            dfs.move_to(r);
             while let Some(n) = dfs.next(&self.graph) {
                 seen.insert(self.graph[n].clone());
             }

@@ -13,6 +13,45 @@ pub use load::{Disk, Files, Loader, MemoryFiles, Tree};
 
 use fluent_vm::bytecode::{GlobalName, Op, Proto, Unit};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The Firefox/rustc "Fx" hash: a multiply and a rotate per word. Linking
+/// hashes every global reference of every unit; SipHash's protection
+/// against chosen keys buys nothing for names the compiler made.
+#[derive(Default)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A unit to place, and where its item is.
 pub struct LinkInput<'a> {
@@ -36,7 +75,7 @@ pub struct Linked {
 #[derive(Debug, Default)]
 pub struct Linker {
     globals: Vec<GlobalName>,
-    slots: HashMap<GlobalName, u32>,
+    slots: FxMap<GlobalName, u32>,
     nprotos: u32,
 }
 

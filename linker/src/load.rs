@@ -303,13 +303,16 @@ fn parent(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// `path` made absolute (against the current folder) and normalized.
+/// `path` made absolute (against the current folder, read once per
+/// thread: a loader walk makes thousands of these) and normalized.
 fn absolute(path: &Path) -> PathBuf {
+    thread_local! {
+        static CWD: PathBuf = std::env::current_dir().unwrap_or_default();
+    }
     if path.is_absolute() {
         normalize(path)
     } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        normalize(&cwd.join(path))
+        CWD.with(|cwd| normalize(&cwd.join(path)))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod graph;
 mod pipeline;
 mod render;
 mod session;
+pub mod units;
 pub mod watch;
 
 pub use db::{Database, PRELUDE};

@@ -1,12 +1,12 @@
 //! The pipeline from source files to a linked program image.
 
 use crate::db::Database;
+use crate::units::{LinkItem, item_errors_of, link_items_of};
 use fluent_codegen::{Compiled, compile_item};
 use fluent_ir::{
-    Db, Diagnostic, Item, SourceFile, exports, file_items, lower_item, module_header, module_scope,
-    parse_file,
+    Db, Diagnostic, Item, SourceFile, exports, lower_item, module_header, module_scope, parse_file,
 };
-use fluent_linker::graph::{call_graph, item_refs};
+use fluent_linker::graph::call_graph;
 use fluent_linker::{Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::image::{Image, SourceFile as ImageFile};
 use std::collections::HashSet;
@@ -50,9 +50,7 @@ fn collect_diagnostics(db: &dyn Db, files: &[SourceFile]) -> Vec<Diagnostic> {
                 .into_iter()
                 .cloned(),
         );
-        for &item in file_items(db, file) {
-            out.extend(item_diagnostics(db, item));
-        }
+        out.extend(item_errors_of(db, file).iter().cloned());
     }
     let mut seen = HashSet::new();
     out.retain(|d| seen.insert(d.clone()));
@@ -89,7 +87,7 @@ pub fn load(
     }
 }
 
-fn item_diagnostics<'db>(db: &'db dyn Db, item: Item<'db>) -> Vec<Diagnostic> {
+pub(crate) fn item_diagnostics<'db>(db: &'db dyn Db, item: Item<'db>) -> Vec<Diagnostic> {
     let file = item.file(db);
     let offset = item.offset(db) as i64;
     let mut out: Vec<Diagnostic> = lower_item(db, item)
@@ -112,44 +110,41 @@ fn item_diagnostics<'db>(db: &'db dyn Db, item: Item<'db>) -> Vec<Diagnostic> {
 /// Compiles and links the prelude and `files` (in that order) into an
 /// image, or returns the diagnostics that prevent it.
 pub fn build(db: &Database, files: &[SourceFile]) -> Result<Image, Vec<Diagnostic>> {
-    build_keeping(db, files, |_| true)
-}
-
-/// As [`build`] for a loaded tree, keeping only the definitions its call
-/// graph reaches from the items that run for more than a value (top-level
-/// expressions, definitions whose value is not a lambda or a literal): an
-/// unused function, of the program or of the prelude, is not linked.
-pub fn build_tree(db: &Database, tree: &Tree) -> Result<Image, Vec<Diagnostic>> {
-    let reachable = call_graph(db, tree.main).reachable();
-    build_keeping(db, &tree.order, |item| {
-        let r = item_refs(db, item);
-        r.root || reachable.contains(&r.def)
-    })
-}
-
-fn build_keeping(
-    db: &Database,
-    files: &[SourceFile],
-    keep: impl Fn(Item<'_>) -> bool,
-) -> Result<Image, Vec<Diagnostic>> {
     let mut all = vec![db.prelude()];
     all.extend_from_slice(files);
     let diags = diagnostics(db, &all);
     if !diags.is_empty() {
         return Err(diags);
     }
+    Ok(link_image(db, &all, |_| true))
+}
+
+/// As [`build`] for a tree from [`load`] (which checked it), keeping only
+/// the definitions its call graph reaches from the items that run for more
+/// than a value (top-level expressions, definitions whose value is not a
+/// lambda or a literal): an unused function, of the program or of the
+/// prelude, is not linked.
+pub fn build_tree(db: &Database, tree: &Tree) -> Image {
+    let reachable = call_graph(db, tree.main).reachable();
+    let mut all = vec![db.prelude()];
+    all.extend_from_slice(&tree.order);
+    link_image(db, &all, |item| item.root || reachable.contains(&item.def))
+}
+
+/// Links the items of `files` that `keep` accepts into an image.
+fn link_image(db: &Database, files: &[SourceFile], keep: impl Fn(&LinkItem) -> bool) -> Image {
     let mut linker = Linker::new();
-    let (protos, init) = link_items(db, &mut linker, &all, 0, keep);
-    let image_files = all
+    let (protos, init) = link_items(db, &mut linker, files, 0, keep);
+    let image_files = files
         .iter()
         .map(|f| ImageFile::new(f.path(db).clone(), f.text(db).clone()))
         .collect();
-    Ok(Image {
+    Image {
         files: image_files,
         protos,
         globals: linker.globals().to_vec(),
         init,
-    })
+    }
 }
 
 /// Links every item of `files`; file `i` gets image file index
@@ -169,27 +164,22 @@ fn link_items(
     linker: &mut Linker,
     files: &[SourceFile],
     first_file: u32,
-    keep: impl Fn(Item<'_>) -> bool,
+    keep: impl Fn(&LinkItem) -> bool,
 ) -> (Vec<fluent_vm::bytecode::Proto>, Vec<u32>) {
-    let mut units = Vec::new();
+    let mut inputs = Vec::new();
     for (i, &file) in files.iter().enumerate() {
-        for &item in file_items(db, file) {
-            if !keep(item) {
-                continue;
-            }
-            if let Compiled::Unit(u) = compile_item(db, item) {
-                units.push((u.clone(), first_file + i as u32, item.offset(db)));
+        for item in link_items_of(db, file).iter() {
+            if let Some(unit) = &item.unit
+                && keep(item)
+            {
+                inputs.push(LinkInput {
+                    unit,
+                    file: first_file + i as u32,
+                    offset: item.offset,
+                });
             }
         }
     }
-    let inputs: Vec<LinkInput> = units
-        .iter()
-        .map(|(u, file, offset)| LinkInput {
-            unit: u,
-            file: *file,
-            offset: *offset,
-        })
-        .collect();
     let linked = linker.link(&inputs);
     (linked.protos, linked.init)
 }

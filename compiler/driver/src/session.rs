@@ -69,7 +69,7 @@ pub fn run_program_then(
     let mut db = Database::default();
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
-        .and_then(|tree| build_tree(&db, &tree))
+        .map(|tree| build_tree(&db, &tree))
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
     let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();
@@ -89,7 +89,7 @@ pub fn build_image(
     let mut db = Database::default();
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
-        .and_then(|tree| build_tree(&db, &tree))
+        .map(|tree| build_tree(&db, &tree))
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
     Ok(fluent_vm::image::encode(&image))
 }

@@ -20,10 +20,9 @@
 use crate::db::Database;
 use crate::pipeline::{link_files, load};
 use crate::render::render;
-use fluent_codegen::{Compiled, compile_item};
-use fluent_ir::{Db, ItemKey, SourceFile, file_items};
+use crate::units::Changes;
+use fluent_ir::{Db, SourceFile};
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
-use fluent_vm::bytecode::Unit;
 use fluent_vm::image::SourceFile as ImageFile;
 use fluent_vm::runtime::Output;
 use fluent_vm::{Image, Vm, VmConfig};
@@ -55,9 +54,6 @@ impl Default for WatchOptions {
 /// What the watcher reports (to stderr in the CLI).
 pub type Log = Box<dyn FnMut(&str) + Send>;
 
-/// A definition: (file path, name).
-type DefKey = (Arc<str>, Arc<str>);
-
 /// A file's modification time and length, to notice saves.
 type Stamp = Option<(SystemTime, u64)>;
 
@@ -74,8 +70,8 @@ struct State {
     main: String,
     /// Each file of the tree with its stamp when last read.
     stamps: HashMap<String, Stamp>,
-    /// The code last linked for each definition: (file path, name).
-    units: HashMap<DefKey, Arc<Unit>>,
+    /// What was linked last, to find what a save changed.
+    changes: Changes,
     /// Files in the VM's image so far.
     nfiles: u32,
     log: Log,
@@ -102,7 +98,7 @@ pub fn watch(
         linker: Linker::new(),
         main: main.to_string(),
         stamps: HashMap::new(),
-        units: HashMap::new(),
+        changes: Changes::default(),
         nfiles: 0,
         log,
     }));
@@ -192,31 +188,14 @@ impl State {
         }
     }
 
-    /// Records the files' stamps and the code of every definition.
+    /// Records the files' stamps and what was linked.
     fn remember(&mut self, tree: &Tree) {
         self.stamps.clear();
         for &f in &tree.order {
             let path = f.path(&self.db).to_string();
             self.stamps.insert(path.clone(), stamp(&path));
         }
-        for (key, unit) in self.definitions(tree) {
-            self.units.insert(key, unit);
-        }
-    }
-
-    /// Every definition of the tree with its compiled code.
-    fn definitions(&self, tree: &Tree) -> Vec<(DefKey, Arc<Unit>)> {
-        let mut out = Vec::new();
-        for &f in &tree.order {
-            for &item in file_items(&self.db, f) {
-                if let ItemKey::Define(name) = item.key(&self.db)
-                    && let Compiled::Unit(u) = compile_item(&self.db, item)
-                {
-                    out.push(((f.path(&self.db).clone(), name.clone()), u.clone()));
-                }
-            }
-        }
-        out
+        self.changes.remember(&self.db, &tree.order);
     }
 
     fn changed(&self) -> bool {
@@ -243,11 +222,7 @@ impl State {
             }
             return;
         };
-        let defs = self.definitions(&tree);
-        let changed: Vec<_> = defs
-            .into_iter()
-            .filter(|(key, unit)| self.units.get(key) != Some(unit))
-            .collect();
+        let changed = self.changes.since_last(&self.db, &tree.order);
         for &f in &tree.order {
             let path = f.path(&self.db).to_string();
             let s = stamp(&path);
@@ -258,56 +233,31 @@ impl State {
             return;
         }
         // The changed files as they are now (spans point into them).
-        let mut file_index: HashMap<Arc<str>, u32> = HashMap::new();
+        let mut file_index: HashMap<SourceFile, u32> = HashMap::new();
         let mut files = Vec::new();
-        let items = self.changed_items(&tree, &changed);
         let mut inputs = Vec::new();
-        for (file, unit, offset) in &items {
-            let path = file.path(&self.db).clone();
-            let index = *file_index.entry(path.clone()).or_insert_with(|| {
-                files.push(ImageFile::new(path.clone(), file.text(&self.db).clone()));
+        for c in &changed {
+            let index = *file_index.entry(c.file).or_insert_with(|| {
+                files.push(ImageFile::new(
+                    c.file.path(&self.db).clone(),
+                    c.file.text(&self.db).clone(),
+                ));
                 self.nfiles + files.len() as u32 - 1
             });
-            inputs.push((unit.clone(), index, *offset));
+            if let Some(unit) = &c.item.unit {
+                inputs.push(LinkInput {
+                    unit,
+                    file: index,
+                    offset: c.item.offset,
+                });
+            }
         }
-        let link_inputs: Vec<LinkInput> = inputs
-            .iter()
-            .map(|(u, file, offset)| LinkInput {
-                unit: u.as_ref(),
-                file: *file,
-                offset: *offset,
-            })
-            .collect();
-        let linked = self.linker.link(&link_inputs);
+        let linked = self.linker.link(&inputs);
         self.nfiles += files.len() as u32;
-        let names: Vec<String> = changed.iter().map(|((_, n), _)| n.to_string()).collect();
+        let names: Vec<String> = changed.iter().map(|c| c.item.def.to_string()).collect();
         match vm.load_more(linked.protos, self.linker.globals(), files, &linked.init) {
             Ok(_) => (self.log)(&format!("watch: swapped in {}\n", names.join(", "))),
             Err(e) => (self.log)(&format!("watch: redefining failed: {e}")),
         }
-        for (key, unit) in changed {
-            self.units.insert(key, unit);
-        }
-    }
-
-    /// The items of `changed` definitions: (file, code, offset).
-    fn changed_items(
-        &self,
-        tree: &Tree,
-        changed: &[(DefKey, Arc<Unit>)],
-    ) -> Vec<(SourceFile, Arc<Unit>, u32)> {
-        let mut out = Vec::new();
-        for &f in &tree.order {
-            for &item in file_items(&self.db, f) {
-                if let ItemKey::Define(name) = item.key(&self.db)
-                    && let Some((_, unit)) = changed
-                        .iter()
-                        .find(|((p, n), _)| p == f.path(&self.db) && n == name)
-                {
-                    out.push((f, unit.clone(), item.offset(&self.db)));
-                }
-            }
-        }
-        out
     }
 }
