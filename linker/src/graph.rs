@@ -10,6 +10,7 @@
 //! when an edit leaves them equal, so a body edit that calls nothing new
 //! does not rebuild the graph.
 
+use crate::FxSet;
 use fluent_ir::core::ItemKind;
 use fluent_ir::modules::ImportTarget;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
@@ -141,9 +142,10 @@ impl Eq for CallGraph {}
 
 impl CallGraph {
     /// Every definition reachable from a root (what a linked image needs).
-    pub fn reachable(&self) -> BTreeSet<Def> {
+    pub fn reachable(&self) -> FxSet<&Def> {
         // One walk: nodes found from one root are not walked again.
-        let mut seen = BTreeSet::new();
+        let mut seen = FxSet::default();
+        seen.reserve(self.graph.node_count());
         let mut dfs = Dfs::empty(&self.graph);
         for &r in &self.roots {
             if dfs.discovered.contains(r.index()) {
@@ -151,7 +153,7 @@ impl CallGraph {
             }
             dfs.move_to(r);
             while let Some(n) = dfs.next(&self.graph) {
-                seen.insert(self.graph[n].clone());
+                seen.insert(&self.graph[n]);
             }
         }
         seen

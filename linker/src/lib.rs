@@ -51,7 +51,10 @@ impl FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash map with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash set with [`FxHasher`].
+pub type FxSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// A unit to place, and where its item is.
 pub struct LinkInput<'a> {
@@ -102,10 +105,20 @@ impl Linker {
 
     /// Places `inputs` after everything linked so far.
     pub fn link(&mut self, inputs: &[LinkInput<'_>]) -> Linked {
-        let mut out = Linked::default();
+        let nprotos: usize = inputs.iter().map(|i| i.unit.protos.len()).sum();
+        let nrefs: usize = inputs.iter().map(|i| i.unit.globals.len()).sum();
+        let mut out = Linked {
+            protos: Vec::with_capacity(nprotos),
+            init: Vec::with_capacity(inputs.len()),
+        };
+        // At most one new slot per reference: no rehashing as it grows.
+        self.slots
+            .reserve(nrefs.saturating_sub(self.slots.len()) / 2);
+        let mut slots = Vec::new();
         for input in inputs {
             let base = self.nprotos;
-            let slots: Vec<u32> = input.unit.globals.iter().map(|g| self.slot(g)).collect();
+            slots.clear();
+            slots.extend(input.unit.globals.iter().map(|g| self.slot(g)));
             for p in &input.unit.protos {
                 out.protos.push(place(p, base, &slots, input));
             }

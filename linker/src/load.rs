@@ -160,6 +160,12 @@ impl Loader {
     /// The input for `path`, made or updated to hold `text`.
     fn file(&mut self, db: &mut dyn Db, path: &Path, text: &str) -> SourceFile {
         let key = absolute(path);
+        // All files have salsa's default (LOW) durability. Starting them at
+        // MEDIUM and lowering an edited file to LOW made rebuilds much
+        // faster (unedited files' memos verify in constant time), but
+        // salsa does not backdate across a durability drop, so the first
+        // edit of a file re-ran every query of that file and of its
+        // importers: measured, and not kept (BENCHMARKS.md).
         match self.files.get(&key) {
             Some(&f) => {
                 if **f.text(db) != *text {

@@ -32,7 +32,12 @@ impl Default for Database {
             prelude: None,
             log,
         };
-        db.prelude = Some(SourceFile::new(&db, "<prelude>".into(), PRELUDE.into()));
+        // The prelude never changes: its queries are never re-checked.
+        db.prelude = Some(
+            SourceFile::builder("<prelude>".into(), PRELUDE.into())
+                .durability(salsa::Durability::HIGH)
+                .new(&db),
+        );
         db
     }
 }
