@@ -386,9 +386,8 @@ fn run_here(text: &str, config: VmConfig) -> (Outcome, JitFacts) {
                 .filter(|r| r.calls > 0)
                 .map(|r| {
                     let tier = match r.tier {
-                        Tier::Native => "native".to_string(),
-                        Tier::Interpreted => "interpreted".to_string(),
                         Tier::Failed(why) => format!("failed: {why}"),
+                        other => other.to_string(),
                     };
                     (r.name, tier)
                 })

@@ -10,9 +10,13 @@
 //! whose compiled code changed (or that is new) is linked into the VM and
 //! its definition runs again, which points the global at the new code;
 //! top-level expressions are not run again. Callers compiled to native code
-//! call through the global, so they reach the new function at once; the
-//! old function's code stays in memory (one JIT module per VM) but no
-//! global leads to it.
+//! call through the global, so they reach the new function at once (a
+//! caller's fast path for the closure the global held when it was compiled
+//! compares the closure, so it falls back to the generic call). The old
+//! function is retired: its native code is not entered again (closures
+//! made before the change still run it, interpreted), though its memory is
+//! only freed with the VM's JIT module. There is no inlining yet, so no
+//! other function holds a copy of its code.
 //!
 //! When the program ends (or fails), the watcher waits for the next change
 //! and runs it again from the start.
@@ -22,6 +26,7 @@ use crate::pipeline::{link_files, load};
 use crate::render::render;
 use crate::units::Changes;
 use fluent_ir::{Db, SourceFile};
+use fluent_linker::graph::Def;
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::image::SourceFile as ImageFile;
 use fluent_vm::runtime::Output;
@@ -255,6 +260,16 @@ impl State {
         let linked = self.linker.link(&inputs);
         self.nfiles += files.len() as u32;
         let names: Vec<String> = changed.iter().map(|c| c.item.def.to_string()).collect();
+        // The replaced functions' native code is not entered again.
+        for c in &changed {
+            if let Def::Global(g) = &c.item.def
+                && let Some(clo) = vm
+                    .global_named(&g.module, &g.name)
+                    .and_then(|v| v.as_closure())
+            {
+                vm.retire(clo.func);
+            }
+        }
         match vm.load_more(linked.protos, self.linker.globals(), files, &linked.init) {
             Ok(_) => (self.log)(&format!("watch: swapped in {}\n", names.join(", "))),
             Err(e) => (self.log)(&format!("watch: redefining failed: {e}")),

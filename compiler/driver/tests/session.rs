@@ -139,3 +139,41 @@ fn an_input_with_a_lowering_error_changes_nothing() {
     assert_eq!(out.take(), "");
     assert_eq!(eval(&mut s, "x"), Some("1".into()));
 }
+
+/// A function retired while the program runs (as `fluent watch` does when
+/// its definition changes) is no longer entered natively, and closures
+/// that still hold it keep working, interpreted.
+#[test]
+fn a_retired_function_still_runs_interpreted() {
+    let out = SharedBuf::default();
+    let config = VmConfig {
+        jit: fluent_vm::JitConfig {
+            threshold: 0,
+            ..Default::default()
+        },
+        ..VmConfig::default()
+    };
+    let mut s = Session::new(config, out.output()).expect("the prelude loads");
+    eval(&mut s, "(define (f x) (+ x 1))");
+    eval(&mut s, "(define g f)");
+    assert_eq!(eval(&mut s, "(f 1)").as_deref(), Some("2"));
+    let stats = s.vm().jit_stats_text();
+    let row = |stats: &str| {
+        stats
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some("f"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(row(&stats).contains("native"), "{stats}");
+    let func = s
+        .vm()
+        .global_named("<repl>", "f")
+        .and_then(|v| v.as_closure())
+        .expect("f is a closure")
+        .func;
+    s.vm().retire(func);
+    assert_eq!(eval(&mut s, "(g 41)").as_deref(), Some("42"));
+    let stats = s.vm().jit_stats_text();
+    assert!(row(&stats).contains("replaced"), "{stats}");
+}

@@ -62,7 +62,11 @@ impl Vm {
     /// at the loop header to continue this frame in native code (OSR).
     #[cold]
     pub(crate) fn loop_is_hot(&mut self, func: u32, header: u32) -> Option<*const u8> {
-        if !self.jit.as_ref()?.tried(func) {
+        let jit = self.jit.as_ref()?;
+        if jit.records[func as usize].tier == Tier::Replaced {
+            return None;
+        }
+        if !jit.tried(func) {
             let _ = self.compile(func);
         }
         if self.native_stack_low() {
@@ -115,6 +119,17 @@ impl Vm {
         f(jit, &input)
     }
 
+    /// The definition whose function is `func` was replaced while the
+    /// program runs: its native code is no longer entered (closures made
+    /// before still run it, interpreted).
+    pub fn retire(&mut self, func: u32) {
+        if let Some(jit) = &mut self.jit
+            && (func as usize) < jit.records.len()
+        {
+            jit.retire(func);
+        }
+    }
+
     /// Per-function JIT facts: `(name, tier, calls, compile time, code
     /// bytes)`, for `--stats` and `jit-stats`.
     pub fn jit_report(&self) -> Vec<FnReport> {
@@ -164,11 +179,7 @@ impl Vm {
             "function", "tier", "calls", "loop iters", "compile us", "code bytes"
         ));
         for r in rows {
-            let tier = match &r.tier {
-                Tier::Interpreted => "interpreted".to_string(),
-                Tier::Native => "native".to_string(),
-                Tier::Failed(_) => "failed".to_string(),
-            };
+            let tier = r.tier.to_string();
             out.push_str(&format!(
                 "{:<28} {:<12} {:>12} {:>12} {:>12} {:>10}\n",
                 r.name,

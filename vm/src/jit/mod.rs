@@ -66,6 +66,22 @@ pub enum Tier {
     Native,
     /// Compilation failed; the function stays interpreted (with why).
     Failed(String),
+    /// Its definition was replaced while running (`fluent watch`): its
+    /// native code is no longer entered, and it is not compiled again
+    /// (closures made before the change still run it, interpreted).
+    Replaced,
+}
+
+impl std::fmt::Display for Tier {
+    /// The tier's name in `--stats` (a failure's reason is not included).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Tier::Interpreted => "interpreted",
+            Tier::Native => "native",
+            Tier::Failed(_) => "failed",
+            Tier::Replaced => "replaced",
+        })
+    }
 }
 
 /// What the JIT knows about one function.
@@ -182,6 +198,15 @@ impl Jit {
     pub fn native_entry(&self, func: u32) -> Option<*const u8> {
         let e = self.table[func as usize];
         (e != self.adapter).then_some(e)
+    }
+
+    /// Stops entering `func`'s native code (see [`Tier::Replaced`]). Its
+    /// code memory is not freed: the module frees all code at once.
+    pub fn retire(&mut self, func: u32) {
+        let f = func as usize;
+        self.table[f] = self.adapter;
+        self.records[f].tier = Tier::Replaced;
+        self.osr.retain(|&(g, _), _| g != func);
     }
 
     /// Whether compiling `func` was tried (successfully or not).
