@@ -116,6 +116,12 @@ impl Vm {
         check_prim_arity(p, argc)?;
         match primitives::info(p).imp {
             PrimImpl::Fn(f) => {
+                if self.effects.any() {
+                    let args = self.machine.regs()[pos + 1..pos + 1 + argc].to_vec();
+                    if let Some(r) = self.intercept(p, &args) {
+                        return r;
+                    }
+                }
                 f(&mut self.rt, &self.machine.regs()[pos + 1..pos + 1 + argc]).map(Entered::Value)
             }
             PrimImpl::Apply => {
@@ -137,6 +143,12 @@ impl Vm {
         let p = PrimId(prim);
         match primitives::info(p).imp {
             PrimImpl::Fn(f) => {
+                if self.effects.any() {
+                    let args = self.machine.regs()[at..at + argc].to_vec();
+                    if let Some(r) = self.intercept(p, &args) {
+                        return r;
+                    }
+                }
                 f(&mut self.rt, &self.machine.regs()[at..at + argc]).map(Entered::Value)
             }
             PrimImpl::Apply => {

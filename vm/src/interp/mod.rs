@@ -11,6 +11,7 @@
 //! line in `call.rs`, `unwind.rs` and `tier.rs`.
 
 mod call;
+mod effects;
 mod tier;
 mod unwind;
 
@@ -129,6 +130,8 @@ pub struct Vm {
     /// Called when fuel runs out, instead of stopping with "fuel
     /// exhausted": returns the next allowance (see [`Vm::set_refuel`]).
     refuel: Option<Refuel>,
+    /// Effect handlers in scope, and the built-in handlers' state.
+    pub(crate) effects: effects::Effects,
 }
 
 /// A hook run every time the fuel allowance is used up.
@@ -188,6 +191,7 @@ impl Vm {
             threshold,
             arities: Vec::new(),
             refuel: None,
+            effects: effects::Effects::new(),
         };
         vm.sync_machine();
         Ok(vm)
@@ -849,11 +853,13 @@ impl Vm {
             globals,
             consts,
             jit,
+            effects,
             ..
         } = self;
         rt.heap.collect(|m| {
             m.mark_all(machine.regs());
             m.mark_all(globals);
+            effects.roots(|v| m.mark(v));
             if let Some(jit) = jit {
                 m.mark_all(&jit.roots);
             }

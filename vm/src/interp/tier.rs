@@ -246,6 +246,8 @@ impl Vm {
                 self.threshold = saved;
                 r
             }
+            VmOp::Handle => self.handle(at),
+            VmOp::Effect => self.perform_op(at, argc),
             VmOp::Time => {
                 let start = Instant::now();
                 let r = self.call_thunk(at);
@@ -260,7 +262,7 @@ impl Vm {
     }
 
     /// Calls the procedure in register `at` with no arguments, to the end.
-    fn call_thunk(&mut self, at: usize) -> Result<Entered, Fault> {
+    pub(crate) fn call_thunk(&mut self, at: usize) -> Result<Entered, Fault> {
         let top = self.top().max(at + 1);
         self.machine
             .ensure(top + 1)

@@ -94,6 +94,12 @@ pub enum VmOp {
     /// `(%time thunk)`: `thunk`'s value; elapsed time to stderr (what
     /// `time` lowers to).
     Time,
+    /// `(%handle (kind op-or-#f proc ...) thunk)`: `thunk` with those
+    /// effect handlers (what `handler` lowers to; see `interp::effects`).
+    Handle,
+    /// `(%effect kind op arg...)`: performs an effect (what `effect`
+    /// lowers to).
+    Effect,
 }
 
 const fn vm_prim(name: &'static str, min: u16, max: u16, op: VmOp) -> PrimInfo {
@@ -329,6 +335,14 @@ pub static TABLE: &[PrimInfo] = &[
     vm_prim("jit-stats", 0, 0, VmOp::JitStats).with(&[IO]),
     vm_prim("%with-jit-threshold", 2, 2, VmOp::WithJitThreshold),
     vm_prim("%time", 1, 1, VmOp::Time).with(&[IO, EffectKind::Time]),
+    vm_prim("%handle", 2, 2, VmOp::Handle),
+    PrimInfo {
+        name: "%effect",
+        min_args: 2,
+        max_args: None,
+        effects: &[],
+        imp: PrimImpl::Vm(VmOp::Effect),
+    },
     PrimInfo {
         name: "apply",
         min_args: 1,

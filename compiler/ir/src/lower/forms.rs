@@ -45,6 +45,98 @@ impl<'a> Lowerer<'a> {
         )
     }
 
+    /// `(effect kind:op arg...)`: `(%effect 'kind 'op arg...)`.
+    fn lower_effect(&mut self, args: &[Datum], span: Span) -> Expr {
+        const SHAPE: &str = "(effect kind:op arg ...)";
+        let Some((head, rest)) = args.split_first() else {
+            return self.malformed("effect", SHAPE, span);
+        };
+        let Some((kind, Some(op))) = self.effect_name(head) else {
+            return self.error(
+                "E0192",
+                head.span,
+                format!("`effect` names its operation as kind:op, e.g. io:print: {SHAPE}"),
+            );
+        };
+        let mut call = vec![
+            Expr::lit(Lit::Symbol(kind), head.span),
+            Expr::lit(Lit::Symbol(op), head.span),
+        ];
+        call.extend(rest.iter().map(|x| self.lower_expr(x, 0)));
+        let p = primitives::lookup("%effect").expect("the %effect primitive");
+        Expr::new(ExprKind::PrimCall(p, call), span)
+    }
+
+    /// `(handler ((kind:op proc) (kind proc) ...) body...)`:
+    /// `(%handle (list 'kind 'op proc 'kind #f proc ...) (lambda () body...))`.
+    fn lower_handler(&mut self, args: &[Datum], span: Span) -> Expr {
+        const SHAPE: &str = "(handler ((kind:op handler) (kind handler) ...) body ...)";
+        let [clauses, body @ ..] = args else {
+            return self.malformed("handler", SHAPE, span);
+        };
+        let (Some(clauses), false) = (clauses.as_list(), body.is_empty()) else {
+            return self.malformed("handler", SHAPE, span);
+        };
+        let mut spec = Vec::new();
+        for c in clauses {
+            match c.as_list() {
+                Some([name, proc]) => match self.effect_name(name) {
+                    Some((kind, op)) => {
+                        spec.push(Expr::lit(Lit::Symbol(kind), name.span));
+                        spec.push(match op {
+                            Some(op) => Expr::lit(Lit::Symbol(op), name.span),
+                            None => Expr::lit(Lit::Bool(false), name.span),
+                        });
+                        spec.push(self.lower_expr(proc, 0));
+                    }
+                    None => {
+                        return self.error(
+                            "E0192",
+                            name.span,
+                            "a handler clause names kind:op or a kind (io state error time random network async)",
+                        );
+                    }
+                },
+                _ => return self.malformed("handler", SHAPE, c.span),
+            }
+        }
+        let list = primitives::lookup("list").expect("the list primitive");
+        let spec = Expr::new(ExprKind::PrimCall(list, spec), span);
+        let sym = |s: &str| Datum {
+            kind: DatumKind::Symbol(s.into()),
+            span,
+        };
+        let mut lambda = vec![
+            sym("lambda"),
+            Datum {
+                kind: DatumKind::List(vec![]),
+                span,
+            },
+        ];
+        lambda.extend_from_slice(body);
+        let thunk = self.lower_expr(
+            &Datum {
+                kind: DatumKind::List(lambda),
+                span,
+            },
+            0,
+        );
+        let p = primitives::lookup("%handle").expect("the %handle primitive");
+        Expr::new(ExprKind::PrimCall(p, vec![spec, thunk]), span)
+    }
+
+    /// `kind:op` or `kind` with a known kind: (kind, op).
+    fn effect_name(&self, d: &Datum) -> Option<(Arc<str>, Option<Arc<str>>)> {
+        let name = d.as_symbol()?;
+        let (kind, op) = match name.split_once(':') {
+            Some((k, o)) if !o.is_empty() => (k, Some(o.into())),
+            Some(_) => return None,
+            None => (name, None),
+        };
+        fluent_vm::effect::EffectKind::from_name(kind)?;
+        Some((kind.into(), op))
+    }
+
     /// The special form `name`: `d` is the form, `xs` its elements.
     pub(super) fn lower_special(&mut self, name: &str, d: &Datum, xs: &[Datum], tl: usize) -> Expr {
         let span = d.span;
@@ -86,7 +178,11 @@ impl<'a> Lowerer<'a> {
                 let test = self.lower_expr(&args[0], 0);
                 let body = self.lower_seq(&args[1..].iter().collect::<Vec<_>>(), span, tl);
                 let none = Expr::unspecified(span);
-                let (t, e) = if name == "when" { (body, none) } else { (none, body) };
+                let (t, e) = if name == "when" {
+                    (body, none)
+                } else {
+                    (none, body)
+                };
                 Expr::new(ExprKind::If(Box::new(test), Box::new(t), Box::new(e)), span)
             }
             "begin" => {
@@ -100,7 +196,9 @@ impl<'a> Lowerer<'a> {
             "cond" => self.lower_cond(args, span, tl),
             "case" => self.lower_case(args, span, tl),
             "let" => match args.first().map(|a| &a.kind) {
-                Some(DatumKind::Symbol(loop_name)) => self.lower_named_let(loop_name, &args[1..], span, tl),
+                Some(DatumKind::Symbol(loop_name)) => {
+                    self.lower_named_let(loop_name, &args[1..], span, tl)
+                }
                 _ => self.lower_let(args, span, tl),
             },
             "let*" => self.lower_let_star(args, span, tl),
@@ -115,16 +213,17 @@ impl<'a> Lowerer<'a> {
                 _ => self.malformed("time", "(time expr)", span),
             },
             "with-jit-threshold" => match args {
-                [n, body @ ..] if !body.is_empty() => {
-                    self.lower_thunk_call("%with-jit-threshold", std::slice::from_ref(n), body, span, tl)
-                }
+                [n, body @ ..] if !body.is_empty() => self.lower_thunk_call(
+                    "%with-jit-threshold",
+                    std::slice::from_ref(n),
+                    body,
+                    span,
+                    tl,
+                ),
                 _ => self.malformed("with-jit-threshold", "(with-jit-threshold n body...)", span),
             },
-            "effect" | "handler" => self.error(
-                "E0191",
-                span,
-                format!("`{name}` is not supported yet: effects and handlers come with the effect system"),
-            ),
+            "effect" => self.lower_effect(args, span),
+            "handler" => self.lower_handler(args, span),
             _ => self.error(
                 "E0190",
                 span,
