@@ -7,6 +7,25 @@ use fluent_vm::primitives;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+/// `(lambda () body...)`.
+fn thunk(body: &[Datum], span: Span) -> Datum {
+    let mut lambda = vec![
+        Datum {
+            kind: DatumKind::Symbol("lambda".into()),
+            span,
+        },
+        Datum {
+            kind: DatumKind::List(vec![]),
+            span,
+        },
+    ];
+    lambda.extend_from_slice(body);
+    Datum {
+        kind: DatumKind::List(lambda),
+        span,
+    }
+}
+
 impl<'a> Lowerer<'a> {
     /// `(prim args... (lambda () body...))`: a primitive that runs `body`
     /// in an extent it controls.
@@ -18,24 +37,12 @@ impl<'a> Lowerer<'a> {
         span: Span,
         tl: usize,
     ) -> Expr {
-        let sym = |s: &str| Datum {
-            kind: DatumKind::Symbol(s.into()),
+        let mut call = vec![Datum {
+            kind: DatumKind::Symbol(prim.into()),
             span,
-        };
-        let mut lambda = vec![
-            sym("lambda"),
-            Datum {
-                kind: DatumKind::List(vec![]),
-                span,
-            },
-        ];
-        lambda.extend_from_slice(body);
-        let mut call = vec![sym(prim)];
+        }];
         call.extend_from_slice(args);
-        call.push(Datum {
-            kind: DatumKind::List(lambda),
-            span,
-        });
+        call.push(thunk(body, span));
         self.lower_expr(
             &Datum {
                 kind: DatumKind::List(call),
@@ -102,25 +109,7 @@ impl<'a> Lowerer<'a> {
         }
         let list = primitives::lookup("list").expect("the list primitive");
         let spec = Expr::new(ExprKind::PrimCall(list, spec), span);
-        let sym = |s: &str| Datum {
-            kind: DatumKind::Symbol(s.into()),
-            span,
-        };
-        let mut lambda = vec![
-            sym("lambda"),
-            Datum {
-                kind: DatumKind::List(vec![]),
-                span,
-            },
-        ];
-        lambda.extend_from_slice(body);
-        let thunk = self.lower_expr(
-            &Datum {
-                kind: DatumKind::List(lambda),
-                span,
-            },
-            0,
-        );
+        let thunk = self.lower_expr(&thunk(body, span), 0);
         let p = primitives::lookup("%handle").expect("the %handle primitive");
         Expr::new(ExprKind::PrimCall(p, vec![spec, thunk]), span)
     }
