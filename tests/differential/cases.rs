@@ -22,8 +22,10 @@ fn generated_programs_are_well_formed_and_reproducible() {
             "(do (",
             "(raise",
             "1125899906842624",
+            "(handler",
+            "(effect state:",
         ];
-        let mut seen = [0usize; 12];
+        let mut seen = [0usize; 14];
         for b in 0..8 {
             let forms = batch_program(7, b, 8 * BATCH);
             assert_eq!(

@@ -5,7 +5,7 @@ use super::*;
 
 impl Gen {
     pub(super) fn int_expr(&mut self, d: u32) -> Sx {
-        match self.rng.below(36) {
+        match self.rng.below(38) {
             0..=5 => {
                 let op = self.rng.choose(&["+", "-", "*", "+", "-"]);
                 l([a(op), self.i(d), self.i(d)])
@@ -136,7 +136,56 @@ impl Gen {
                 Some(f) => l([a(f), self.i(d)]),
                 None => self.i(d),
             },
+            36 | 37 => self.effect_int(d),
             _ => l([a("+"), self.i(d), self.i(d)]),
+        }
+    }
+
+    /// An int computed through effects and handlers: a handler's value
+    /// standing in for an effect, an output primitive or a raise, and the
+    /// built-in state store.
+    fn effect_int(&mut self, d: u32) -> Sx {
+        let handler = |clause: Sx, body: Sx| l([a("handler"), l([clause]), body]);
+        let lambda = |params: Sx, body: Sx| l([a("lambda"), params, body]);
+        match self.rng.below(5) {
+            0 => {
+                let clause = l([a("state:get"), lambda(l([a("k")]), self.i(d))]);
+                let body = l([a("+"), l([a("effect"), a("state:get"), a("'k")]), self.i(d)]);
+                handler(clause, body)
+            }
+            1 => {
+                let clause = l([a("io"), lambda(a("args"), self.i(d))]);
+                let body = l([a("begin"), l([a("display"), self.num(d)]), self.i(d)]);
+                handler(clause, body)
+            }
+            2 => {
+                let clause = l([a("error"), lambda(l([a("op"), a("v")]), self.i(d))]);
+                let body = l([a("+"), self.i(d), l([a("raise"), self.i(d)])]);
+                handler(clause, body)
+            }
+            3 => {
+                let key = a(self.rng.choose(&["'a", "'b", "\"k\""]));
+                l([
+                    a("begin"),
+                    l([a("effect"), a("state:set"), key.clone(), self.i(d)]),
+                    l([a("effect"), a("state:get"), key]),
+                ])
+            }
+            _ => {
+                // The inner handler's own effect goes to the outer one.
+                let outer = l([a("state:get"), lambda(l([a("k")]), self.i(d))]);
+                let inner = l([
+                    a("state:get"),
+                    lambda(
+                        l([a("k")]),
+                        l([a("+"), a("1"), l([a("effect"), a("state:get"), a("k")])]),
+                    ),
+                ]);
+                handler(
+                    outer,
+                    handler(inner, l([a("effect"), a("state:get"), a("'z")])),
+                )
+            }
         }
     }
 
