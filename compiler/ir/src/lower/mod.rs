@@ -426,6 +426,55 @@ impl<'a> Lowerer<'a> {
         Expr::new(ExprKind::Call(Box::new(f), args), span)
     }
 
+    /// `(declare (pure f ...))` and `(declare (effects f kind ...))`: the
+    /// shape, the names (defined in this module) and the kinds are checked
+    /// here. Whether inference agrees is not checked yet (effect inference
+    /// is still to come), so a declaration is accepted as written.
+    fn lower_declare(&mut self, decls: &[Datum], span: Span) -> Expr {
+        const SHAPE: &str = "(declare (pure f ...)) or (declare (effects f kind ...))";
+        if decls.is_empty() {
+            return self.malformed("declare", SHAPE, span);
+        }
+        for decl in decls {
+            let Some([head, rest @ ..]) = decl.as_list() else {
+                return self.malformed("declare", SHAPE, decl.span);
+            };
+            let (names, kinds) = match head.as_symbol() {
+                Some("pure") => (rest, &[][..]),
+                Some("effects") if !rest.is_empty() => (&rest[..1], &rest[1..]),
+                _ => return self.malformed("declare", SHAPE, decl.span),
+            };
+            for n in names {
+                match n.as_symbol() {
+                    Some(name) if self.env.defined.contains(name) => {}
+                    Some(name) => {
+                        self.error(
+                            "E0193",
+                            n.span,
+                            format!("`{name}` is declared but not defined in this module"),
+                        );
+                    }
+                    None => {
+                        self.malformed("declare", SHAPE, n.span);
+                    }
+                }
+            }
+            for k in kinds {
+                if k.as_symbol()
+                    .and_then(fluent_vm::effect::EffectKind::from_name)
+                    .is_none()
+                {
+                    self.error(
+                        "E0192",
+                        k.span,
+                        "an effect kind is one of io state error time random network async",
+                    );
+                }
+            }
+        }
+        Expr::unspecified(span)
+    }
+
     fn not_exported(&mut self, q: &str, name: &str, span: Span) -> Expr {
         let x = &name[q.len() + 1..];
         self.error("E0405", span, format!("module `{q}` does not export `{x}`"))
@@ -440,13 +489,7 @@ impl<'a> Lowerer<'a> {
             match head {
                 // A malformed module form, reported with the module's header.
                 "module" => return Expr::unspecified(d.span),
-                "declare" => {
-                    return self.error(
-                        "E0190",
-                        d.span,
-                        "`declare` is not supported yet: declarations come with effect inference",
-                    );
-                }
+                "declare" => return self.lower_declare(&xs[1..], d.span),
                 _ => {}
             }
         }
