@@ -155,7 +155,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
         .name("fluent".into())
-        .stack_size(512 << 20)
+        .stack_size(fluent_driver::COMPILER_STACK)
         .spawn(move || run_command(cli.command));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -15,5 +15,6 @@ pub use fluent_linker::{Disk, Files, MemoryFiles};
 pub use pipeline::{build, build_tree, diagnostics, load, search_roots};
 pub use render::render;
 pub use session::{
-    Failure, Session, build_image, run_image_then, run_program_then, run_source, run_source_then,
+    COMPILER_STACK, Failure, Session, build_image, run_image_then, run_program_then, run_source,
+    run_source_then,
 };

@@ -35,6 +35,10 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// The stack the CLI runs the compiler on (see `src/cli`); the thread that
+/// frees the compiler's memory gets as much.
+pub const COMPILER_STACK: usize = 512 << 20;
+
 /// Compiles and runs one program file, writing its output to `out`.
 pub fn run_source(path: &str, text: &str, config: VmConfig, out: Output) -> Result<(), Failure> {
     run_source_then(path, text, config, out, |_| {})
@@ -71,6 +75,15 @@ pub fn run_program_then(
     let image = load(&mut db, &mut loader, fs, path, text)
         .map(|tree| build_tree(&db, &tree))
         .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
+    // The compiler's memory is freed while the program runs (on a large
+    // tree that takes about half as long as building it), on a stack as
+    // deep as the compiler's own: syntax nests as deep as the reader allows,
+    // and dropping it recurses.
+    // (If the thread cannot start, `spawn` drops it all here.)
+    let garbage = (db, loader);
+    let _ = std::thread::Builder::new()
+        .stack_size(COMPILER_STACK)
+        .spawn(move || drop(garbage));
     let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
     let result = vm.run_init();
     vm.rt.out.flush();
