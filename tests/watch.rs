@@ -48,8 +48,9 @@ fn wait_for(rx: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -> V
     panic!("no line {what} within the deadline; saw {seen:?}");
 }
 
-fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fluent-watch-{}", std::process::id()));
+/// A fresh folder of this test process for test `name`.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fluent-watch-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
@@ -57,7 +58,7 @@ fn dir() -> PathBuf {
 
 #[test]
 fn an_edited_module_is_swapped_into_the_running_program() {
-    let d = dir();
+    let d = dir("swap");
     let module = d.join("greeting.fl");
     std::fs::write(
         &module,
@@ -105,5 +106,35 @@ fn an_edited_module_is_swapped_into_the_running_program() {
         w.0.try_wait().expect("status").is_none(),
         "the program did not restart or stop"
     );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_program_that_does_not_compile_runs_once_it_is_fixed() {
+    let d = dir("broken");
+    let module = d.join("part.fl");
+    std::fs::write(&module, "(define (answer) (+ 40 2)\n").unwrap();
+    std::fs::write(
+        d.join("main.fl"),
+        "(import \"part\" (answer))\n(display (answer))\n(newline)\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_fluent"))
+        .args(["watch", "main.fl", "--poll-ms", "50"])
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fluent watch");
+    let mut w = Watcher(child);
+    let out = lines(w.0.stdout.take().unwrap());
+    let err = lines(w.0.stderr.take().unwrap());
+    wait_for(&err, "the syntax error", |l| l.contains("error[E0002]"));
+    std::fs::write(&module, "(define (answer) (+ 40 2))\n").unwrap();
+    wait_for(&out, "the program's output", |l| l == "42");
+    wait_for(&err, "the end of the run", |l| {
+        l.contains("the program ended")
+    });
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -123,6 +123,11 @@ impl Loader {
         }
     }
 
+    /// Every file loaded so far (absolute paths).
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.keys().map(PathBuf::as_path)
+    }
+
     /// Loads the tree whose main file is `main` with text `text`.
     pub fn load(
         &mut self,

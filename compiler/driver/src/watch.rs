@@ -188,6 +188,15 @@ impl State {
                     let text = render(&self.db, d);
                     (self.log)(&text);
                 }
+                // Watch every file read so far (the tree may be incomplete),
+                // so that the save that fixes it is noticed.
+                for p in self.loader.paths() {
+                    let p = p.display().to_string();
+                    let s = stamp(&p);
+                    self.stamps.entry(p).or_insert(s);
+                }
+                let s = stamp(&self.main);
+                self.stamps.entry(self.main.clone()).or_insert(s);
                 None
             }
         }
