@@ -329,9 +329,9 @@ impl Vm {
     pub fn call(&mut self, f: Value, args: &[Value]) -> Result<Value, RuntimeError> {
         let stop = self.machine.depth();
         let outer = std::mem::replace(&mut self.host_depth, stop);
-        if self.jit.is_some() {
-            self.machine.sp_limit = crate::jit::native_stack_limit();
-        }
+        // Native code stops growing the thread's stack here, and nested
+        // runs (handlers, `time`, primitives calling back) refuse to.
+        self.machine.sp_limit = crate::jit::native_stack_limit();
         let pos = self.top();
         let result = if self.machine.ensure(pos + 1 + args.len()).is_err() {
             self.raise(Fault::Msg(
@@ -360,6 +360,14 @@ impl Vm {
     /// Calls the procedure in register `pos` with the `argc` arguments
     /// after it and runs it to completion (interpreted or native).
     pub(crate) fn call_at(&mut self, pos: usize, argc: usize) -> Result<Value, Stop> {
+        // A run nested in this one lives on the host stack (its frames
+        // do not): past the limit, an error rather than a crash.
+        if self.native_stack_low() {
+            self.raise(Fault::Msg(
+                "stack overflow (handlers or calls through primitives nested too deeply)".into(),
+            ));
+            return Err(Stop::Unwound);
+        }
         let stop = self.machine.depth();
         let image = self.image.clone();
         match self.enter(&image, pos, argc) {

@@ -44,7 +44,7 @@ impl Vm {
         self.native_entry(c.func)
     }
 
-    fn native_stack_low(&self) -> bool {
+    pub(crate) fn native_stack_low(&self) -> bool {
         let probe = 0u8;
         let sp = std::hint::black_box(&probe) as *const u8 as u64;
         sp < self.machine.sp_limit
