@@ -7,7 +7,7 @@
 mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fluent_driver::emit::{EmitKind, emit};
+use fluent_driver::emit::{EmitKind, emit_with_roots};
 use fluent_driver::watch::{WatchOptions, watch};
 use fluent_driver::{Disk, Failure, build_image, run_image_then, run_program_then, search_roots};
 use fluent_vm::runtime::Output;
@@ -129,6 +129,9 @@ enum Command {
         /// Only this function (or, for core, this definition).
         #[arg(long, value_name = "NAME")]
         function: Option<String>,
+        /// A folder to search for imported modules (may repeat).
+        #[arg(long = "path", value_name = "DIR")]
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -285,6 +288,7 @@ fn run_command(cmd: Command) -> i32 {
             file,
             emit: kind,
             function,
+            paths,
         } => {
             let Some(text) = read_source(&file) else {
                 return 1;
@@ -295,9 +299,11 @@ fn run_command(cmd: Command) -> i32 {
                 EmitArg::Clif => EmitKind::Clif,
                 EmitArg::Asm => EmitKind::Asm,
             };
-            match emit(
+            let roots = search_roots(&file, &paths);
+            match emit_with_roots(
                 &file.display().to_string(),
                 &text,
+                &roots,
                 kind,
                 function.as_deref(),
             ) {

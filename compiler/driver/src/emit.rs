@@ -8,7 +8,7 @@ use fluent_ir::{file_items, lower_item};
 use fluent_linker::{Disk, Loader};
 use fluent_vm::runtime::Output;
 use fluent_vm::{Vm, VmConfig};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What to show.
@@ -32,12 +32,28 @@ pub fn emit(
     kind: EmitKind,
     function: Option<&str>,
 ) -> Result<String, Failure> {
+    emit_with_roots(
+        path,
+        text,
+        &search_roots(Path::new(path), &[]),
+        kind,
+        function,
+    )
+}
+
+/// As [`emit`], with imports searched under `roots` (`--path`).
+pub fn emit_with_roots(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    kind: EmitKind,
+    function: Option<&str>,
+) -> Result<String, Failure> {
     let mut db = Database::default();
     let failed = |db: &Database, ds: Vec<fluent_ir::Diagnostic>| {
         Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
     };
-    let roots = search_roots(Path::new(path), &[]);
-    let mut loader = Loader::new(roots);
+    let mut loader = Loader::new(roots.to_vec());
     let files = match load(&mut db, &mut loader, &Disk, path, text) {
         Ok(tree) => tree.order,
         Err(ds) => return Err(failed(&db, ds)),
