@@ -123,6 +123,11 @@ impl Loader {
         }
     }
 
+    /// The input of the file at `path`, if it was loaded.
+    pub fn loaded(&self, path: &Path) -> Option<SourceFile> {
+        self.files.get(&absolute(path)).copied()
+    }
+
     /// Every file loaded so far (absolute paths).
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
         self.files.keys().map(PathBuf::as_path)

@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How the watcher works.
 #[derive(Clone, Debug)]
@@ -62,7 +62,7 @@ pub type Log = Box<dyn FnMut(&str) + Send>;
 /// A file's modification time and length, to notice saves.
 type Stamp = Option<(SystemTime, u64)>;
 
-fn stamp(path: &str) -> Stamp {
+fn stamp(path: &Path) -> Stamp {
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().ok()?, m.len()))
 }
@@ -74,7 +74,7 @@ struct State {
     linker: Linker,
     main: String,
     /// Each file of the tree with its stamp when last read.
-    stamps: HashMap<String, Stamp>,
+    stamps: HashMap<PathBuf, Stamp>,
     /// What was linked last, to find what a save changed.
     changes: Changes,
     /// Files in the VM's image so far.
@@ -172,7 +172,44 @@ impl State {
     }
 
     /// Loads the tree again; on errors prints them and returns `None`.
+    /// Either way every file read so far is watched from the state it was
+    /// read in, so a save made while loading is a change too.
     fn load(&mut self) -> Option<Tree> {
+        let before: HashMap<PathBuf, Stamp> = self
+            .loader
+            .paths()
+            .map(|p| (p.to_path_buf(), stamp(p)))
+            .collect();
+        let tree = self.load_tree();
+        let paths: Vec<PathBuf> = self.loader.paths().map(Path::to_path_buf).collect();
+        self.stamps.clear();
+        for p in paths {
+            let s = match before.get(&p) {
+                Some(&s) => s,
+                None => self.first_stamp(&p),
+            };
+            self.stamps.insert(p, s);
+        }
+        tree
+    }
+
+    /// The stamp of a file read for the first time by the last load: its
+    /// stamp now if it still holds what was read, else one that differs
+    /// from any real stamp (so it counts as changed).
+    fn first_stamp(&self, path: &Path) -> Stamp {
+        let s = stamp(path);
+        let same = self
+            .loader
+            .loaded(path)
+            .is_some_and(|f| Disk.read(path).is_ok_and(|t| *t == **f.text(&self.db)));
+        if same {
+            s
+        } else {
+            Some((UNIX_EPOCH, u64::MAX))
+        }
+    }
+
+    fn load_tree(&mut self) -> Option<Tree> {
         let text = match Disk.read(Path::new(&self.main)) {
             Ok(t) => t,
             Err(e) => {
@@ -188,27 +225,13 @@ impl State {
                     let text = render(&self.db, d);
                     (self.log)(&text);
                 }
-                // Watch every file read so far (the tree may be incomplete),
-                // so that the save that fixes it is noticed.
-                for p in self.loader.paths() {
-                    let p = p.display().to_string();
-                    let s = stamp(&p);
-                    self.stamps.entry(p).or_insert(s);
-                }
-                let s = stamp(&self.main);
-                self.stamps.entry(self.main.clone()).or_insert(s);
                 None
             }
         }
     }
 
-    /// Records the files' stamps and what was linked.
+    /// Records what was linked.
     fn remember(&mut self, tree: &Tree) {
-        self.stamps.clear();
-        for &f in &tree.order {
-            let path = f.path(&self.db).to_string();
-            self.stamps.insert(path.clone(), stamp(&path));
-        }
         self.changes.remember(&self.db, &tree.order);
     }
 
@@ -230,18 +253,9 @@ impl State {
         }
         let Some(tree) = self.load() else {
             (self.log)("watch: the program keeps running its previous code\n");
-            // Do not report the same errors again until the next save.
-            for (p, s) in self.stamps.iter_mut() {
-                *s = stamp(p);
-            }
             return;
         };
         let changed = self.changes.since_last(&self.db, &tree.order);
-        for &f in &tree.order {
-            let path = f.path(&self.db).to_string();
-            let s = stamp(&path);
-            self.stamps.insert(path, s);
-        }
         if changed.is_empty() {
             (self.log)("watch: no definition changed\n");
             return;
