@@ -93,9 +93,12 @@ enum Command {
         #[arg(long = "path", value_name = "DIR")]
         paths: Vec<PathBuf>,
     },
-    /// Run a program; when one of its files is saved, rebuild and swap
-    /// the changed definitions into the running program (errors keep the
-    /// old code running). Stop with Ctrl-C.
+    /// Run a program, swapping in the definitions you edit as you save.
+    ///
+    /// When one of the program's files is saved it is rebuilt and the
+    /// changed definitions are swapped into the running program; a save
+    /// with errors prints them and the old code keeps running. When the
+    /// program ends it runs again after the next save. Stop with Ctrl-C.
     Watch {
         /// The program's main file.
         file: PathBuf,
@@ -242,6 +245,7 @@ fn run_command(cmd: Command) -> i32 {
             let roots = search_roots(&file, &flags.paths);
             let options = WatchOptions {
                 poll: std::time::Duration::from_millis(poll_ms.max(1)),
+                stats: flags.stats,
                 ..WatchOptions::default()
             };
             let log: fluent_driver::watch::Log = Box::new(|s: &str| eprint!("{s}"));

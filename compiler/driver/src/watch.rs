@@ -45,6 +45,8 @@ pub struct WatchOptions {
     pub poll: Duration,
     /// Calls and loop iterations between two looks at the clock.
     pub slice: u64,
+    /// Print the JIT's per-function table (`--stats`) when a run ends.
+    pub stats: bool,
 }
 
 impl Default for WatchOptions {
@@ -52,6 +54,7 @@ impl Default for WatchOptions {
         WatchOptions {
             poll: Duration::from_millis(200),
             slice: 100_000,
+            stats: false,
         }
     }
 }
@@ -129,6 +132,9 @@ pub fn watch(
                     let mut st = state.borrow_mut();
                     if let Err(e) = result {
                         (st.log)(&format!("{e}"));
+                    }
+                    if options.stats {
+                        (st.log)(&vm.jit_stats_text());
                     }
                     (st.log)("watch: the program ended; it runs again after the next change\n");
                 }
