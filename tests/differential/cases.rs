@@ -289,11 +289,11 @@ fn integer_overflow_in_native_code_reports_like_the_interpreter() {
              (f 9223372036854775807)\n",
             "+",
         ),
-        // `(- x 1)` is compiled to an add of -1: both tiers name `+`.
+        // `(- x 1)` is compiled to `SubImm`: both tiers name `-`.
         (
             "(define (f x) (- x 1))\n(display (f -9223372036854775807))\n(newline)\n\
              (f -9223372036854775808)\n",
-            "+",
+            "-",
         ),
         (
             "(define (f x y) (- x y))\n(display (f 0 -9223372036854775807))\n(newline)\n\

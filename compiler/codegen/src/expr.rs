@@ -566,10 +566,10 @@ impl<'u, 'a> FnGen<'u, 'a> {
             }
             ("-", [a, b]) if small(b).is_some_and(|i| i != i16::MIN) => {
                 let a = self.operand(a);
-                Op::AddImm {
+                Op::SubImm {
                     dst,
                     a,
-                    imm: -small(b)?,
+                    imm: small(b)?,
                 }
             }
             ("+" | "-" | "*" | "<" | "<=" | ">" | ">=" | "=" | "eq?" | "cons", [a, b]) => {

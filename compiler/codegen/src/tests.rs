@@ -144,7 +144,7 @@ fn self_tail_call_is_a_tail_call() {
 }
 
 #[test]
-fn small_constant_addition_is_add_imm() {
+fn small_constant_addition_and_subtraction_are_immediate() {
     function("(define (f x) (+ x 1))", "f")
         .has("AddImm")
         .lacks("Add")
@@ -152,9 +152,10 @@ fn small_constant_addition_is_add_imm() {
     function("(define (f x) (+ 1 x))", "f")
         .has("AddImm")
         .lacks("Add");
+    // Subtraction has its own immediate form, so errors name `-`.
     function("(define (f x) (- x 1))", "f")
-        .has("AddImm")
-        .lacks("Sub");
+        .has("SubImm")
+        .lacks("AddImm");
     // Past 16 bits, an ordinary `Add`.
     function("(define (f x) (+ x 100000))", "f")
         .has("Add")

@@ -125,6 +125,8 @@ opcodes! {
     Mul { dst: Reg, a: Reg, b: Reg },
     /// R[dst] := R[a] + imm
     AddImm { dst: Reg, a: Reg, imm: i16 },
+    /// R[dst] := R[a] - imm (its own op so that errors name `-`)
+    SubImm { dst: Reg, a: Reg, imm: i16 },
     /// R[dst] := R[a] < R[b]
     Lt { dst: Reg, a: Reg, b: Reg },
     /// R[dst] := R[a] <= R[b]

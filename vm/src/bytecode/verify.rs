@@ -119,6 +119,7 @@ fn check_proto(p: &Proto, protos: &[Proto], nglobals: usize) -> Result<(), Strin
             | Op::BoxGet { dst: a, src: b }
             | Op::BoxSet { cell: a, src: b }
             | Op::AddImm { dst: a, a: b, .. }
+            | Op::SubImm { dst: a, a: b, .. }
             | Op::Not { dst: a, src: b }
             | Op::Car { dst: a, src: b }
             | Op::Cdr { dst: a, src: b }

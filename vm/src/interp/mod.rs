@@ -586,6 +586,15 @@ impl Vm {
                             try_fault!(arith::arith(&mut self.rt.heap, ArithOp::Add, x, y))
                         };
                     }
+                    Op::SubImm { dst, a, imm } => {
+                        let x = r!(a);
+                        r!(dst) = if x.is_int() {
+                            self.rt.heap.int(x.as_int_unchecked() - imm as i64)
+                        } else {
+                            let y = Value::int_unchecked(imm as i64);
+                            try_fault!(arith::arith(&mut self.rt.heap, ArithOp::Sub, x, y))
+                        };
+                    }
                     Op::Lt { dst, a, b } => r!(dst) = try_fault!(cmp(CmpOp::Lt, r!(a), r!(b))),
                     Op::Le { dst, a, b } => r!(dst) = try_fault!(cmp(CmpOp::Le, r!(a), r!(b))),
                     Op::Gt { dst, a, b } => r!(dst) = try_fault!(cmp(CmpOp::Gt, r!(a), r!(b))),

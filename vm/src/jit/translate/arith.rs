@@ -210,7 +210,12 @@ impl Translator<'_, '_> {
         self.b.ins().icmp(IntCC::Equal, back, r)
     }
 
-    pub(super) fn add_imm(&mut self, pc: usize, dst: Reg, a: Reg, imm: i16) {
+    /// `a + imm` or `a - imm` (`kind` Add or Sub).
+    pub(super) fn add_imm(&mut self, pc: usize, dst: Reg, a: Reg, imm: i16, kind: ArithKind) {
+        let delta = match kind {
+            ArithKind::Sub => -(imm as i64),
+            _ => imm as i64,
+        };
         let x = self.get(a);
         let done = self.b.create_block();
         let result = self.b.append_block_param(done, I64);
@@ -224,7 +229,7 @@ impl Translator<'_, '_> {
         self.b.ins().brif(is_int, int_block, &[], slow, &[]);
         self.b.switch_to_block(int_block);
         let i = self.untag_int(x);
-        let r = self.b.ins().iadd_imm_s(i, imm as i64);
+        let r = self.b.ins().iadd_imm_s(i, delta);
         let fits = self.fits_inline(r);
         let tagged = self.tag_int(r);
         self.b
@@ -232,7 +237,7 @@ impl Translator<'_, '_> {
             .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
         self.b.switch_to_block(slow);
         let y = self.konst(Value::int_unchecked(imm as i64));
-        self.arith_helper(pc, dst, ArithKind::Add, x, y, done, &[]);
+        self.arith_helper(pc, dst, kind, x, y, done, &[]);
         self.b.switch_to_block(done);
         self.set(dst, result);
     }

@@ -626,7 +626,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Add { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Add),
             Op::Sub { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Sub),
             Op::Mul { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Mul),
-            Op::AddImm { dst, a, imm } => self.add_imm(pc, dst, a, imm),
+            Op::AddImm { dst, a, imm } => self.add_imm(pc, dst, a, imm, ArithKind::Add),
+            Op::SubImm { dst, a, imm } => self.add_imm(pc, dst, a, imm, ArithKind::Sub),
             Op::Lt { dst, a, b } => {
                 self.compare(pc, dst, a, b, IntCC::SignedLessThan, FloatCC::LessThan, 1)
             }
