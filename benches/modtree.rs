@@ -27,6 +27,8 @@ mod generator;
 #[path = "modtree/queries.rs"]
 mod queries;
 
+#[path = "criterion_home.rs"]
+mod home;
 use criterion::{BatchSize, Criterion, SamplingMode};
 use fluent_driver::units::Changes;
 use fluent_driver::{Database, MemoryFiles, build_tree, load, render, search_roots};
@@ -34,6 +36,7 @@ use fluent_ir::{Diagnostic, SourceFile, file_items};
 use fluent_linker::{LinkInput, Linker, Loader};
 use fluent_vm::Image;
 use generator::{Config, Tree};
+use home::criterion_home;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -80,18 +83,6 @@ fn memory_files(tree: &Tree) -> MemoryFiles {
             .map(|(path, text)| (PathBuf::from(path), text))
             .collect(),
     )
-}
-
-/// Where criterion writes its reports (made explicit so that the summary
-/// reads the same place).
-fn criterion_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("criterion")
 }
 
 /// This run's median (ns) of `modtree/<id>`, from its `estimates.json`.

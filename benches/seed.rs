@@ -19,12 +19,14 @@
 //! arithmetic, calls and matches also the median minus the empty loop's
 //! (the cost the operation adds to a loop iteration).
 
+#[path = "criterion_home.rs"]
+mod home;
 use criterion::{Criterion, SamplingMode, Throughput};
 use fluent_driver::{Database, build, render};
 use fluent_vm::runtime::Output;
 use fluent_vm::{Image, JitConfig, Value, Vm, VmConfig};
+use home::criterion_home;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -237,18 +239,6 @@ fn bench_all(c: &mut Criterion, image: &Arc<Image>) {
         }
         group.finish();
     }
-}
-
-/// Where criterion writes its reports (its own default, made explicit so
-/// that the summary reads the same place).
-fn criterion_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("criterion")
 }
 
 /// The median time of one call (ns) measured by criterion for

@@ -4,21 +4,22 @@
 //! in the same database lowers and compiles only that function and runs
 //! the new checksum.
 
+#[path = "../compiler/driver/tests/common/mod.rs"]
+mod common;
 #[path = "../benches/modtree/gen.rs"]
 mod generator;
 #[path = "../benches/modtree/queries.rs"]
 mod queries;
 
+use common::SharedBuf;
 use fluent_driver::{Database, MemoryFiles, build, load, search_roots};
 use fluent_linker::Loader;
-use fluent_vm::runtime::Output;
 use fluent_vm::{Vm, VmConfig};
 use generator::{Config, Tree};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[test]
 fn the_generated_tree_has_its_size_and_is_deterministic() {
@@ -79,20 +80,6 @@ fn fluent_run_prints_the_checksum() {
     );
 }
 
-#[derive(Clone, Default)]
-struct SharedBuf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedBuf {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn editing_one_body_rebuilds_only_that_function() {
     let tree = Tree::generate(Config::default());
@@ -124,11 +111,11 @@ fn editing_one_body_rebuilds_only_that_function() {
     assert_eq!(queries::ran(&log, "compile_item"), [&*name], "{log:#?}");
 
     let buf = SharedBuf::default();
-    let out = Output::new(Box::new(buf.clone()));
+    let out = buf.output();
     let mut vm = Vm::new(Arc::new(image), VmConfig::default(), out).expect("the image loads");
     vm.run_init().expect("the program runs");
     vm.rt.out.flush();
-    let printed = String::from_utf8(buf.0.lock().expect("buffer").clone()).expect("UTF-8");
+    let printed = buf.take();
     assert_eq!(printed, format!("{}\n", tree.checksum(1)));
     assert_ne!(
         tree.checksum(1),

@@ -3,7 +3,7 @@
 //! old code running.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -48,6 +48,22 @@ fn wait_for(rx: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -> V
     panic!("no line {what} within the deadline; saw {seen:?}");
 }
 
+/// Starts `fluent watch main.fl` in folder `d`: the watcher and the lines
+/// of its stdout and stderr.
+fn start(d: &Path) -> (Watcher, Receiver<String>, Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluent"))
+        .args(["watch", "main.fl", "--poll-ms", "50"])
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fluent watch");
+    let out = lines(child.stdout.take().expect("stdout"));
+    let err = lines(child.stderr.take().expect("stderr"));
+    (Watcher(child), out, err)
+}
+
 /// A fresh folder of this test process for test `name`.
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("fluent-watch-{}-{name}", std::process::id()));
@@ -72,17 +88,7 @@ fn an_edited_module_is_swapped_into_the_running_program() {
          (let loop ((i 0)) (tick i) (loop (+ i 1)))\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_fluent"))
-        .args(["watch", "main.fl", "--poll-ms", "50"])
-        .current_dir(&d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fluent watch");
-    let mut w = Watcher(child);
-    let out = lines(w.0.stdout.take().unwrap());
-    let err = lines(w.0.stderr.take().unwrap());
+    let (mut w, out, err) = start(&d);
 
     wait_for(&out, "from the first version", |l| l.starts_with("hello "));
     // A broken edit: reported, and the old code keeps running.
@@ -119,17 +125,7 @@ fn a_program_that_does_not_compile_runs_once_it_is_fixed() {
         "(import \"part\" (answer))\n(display (answer))\n(newline)\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_fluent"))
-        .args(["watch", "main.fl", "--poll-ms", "50"])
-        .current_dir(&d)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fluent watch");
-    let mut w = Watcher(child);
-    let out = lines(w.0.stdout.take().unwrap());
-    let err = lines(w.0.stderr.take().unwrap());
+    let (_w, out, err) = start(&d);
     wait_for(&err, "the syntax error", |l| l.contains("error[E0002]"));
     std::fs::write(&module, "(define (answer) (+ 40 2))\n").unwrap();
     wait_for(&out, "the program's output", |l| l == "42");

@@ -116,7 +116,7 @@ pub fn build(db: &Database, files: &[SourceFile]) -> Result<Image, Vec<Diagnosti
     if !diags.is_empty() {
         return Err(diags);
     }
-    Ok(link_image(db, &all, |_| true))
+    Ok(link_image(db, &mut Linker::new(), &all, |_| true))
 }
 
 /// As [`build`] for a tree from [`load`] (which checked it), keeping only
@@ -128,23 +128,32 @@ pub fn build_tree(db: &Database, tree: &Tree) -> Image {
     let reachable = call_graph(db, tree.main).reachable();
     let mut all = vec![db.prelude()];
     all.extend_from_slice(&tree.order);
-    link_image(db, &all, |item| item.root || reachable.contains(&item.def))
+    link_image(db, &mut Linker::new(), &all, |item| {
+        item.root || reachable.contains(&item.def)
+    })
 }
 
-/// Links the items of `files` that `keep` accepts into an image.
-fn link_image(db: &Database, files: &[SourceFile], keep: impl Fn(&LinkItem) -> bool) -> Image {
-    let mut linker = Linker::new();
-    let (protos, init) = link_items(db, &mut linker, files, 0, keep);
-    let image_files = files
-        .iter()
-        .map(|f| ImageFile::new(f.path(db).clone(), f.text(db).clone()))
-        .collect();
+/// Links the items of `files` that `keep` accepts into an image, with
+/// `linker` (whose slots the image's globals are).
+pub(crate) fn link_image(
+    db: &Database,
+    linker: &mut Linker,
+    files: &[SourceFile],
+    keep: impl Fn(&LinkItem) -> bool,
+) -> Image {
+    let (protos, init) = link_items(db, linker, files, 0, keep);
+    let image_files = files.iter().map(|&f| image_file(db, f)).collect();
     Image {
         files: image_files,
         protos,
         globals: linker.globals().to_vec(),
         init,
     }
+}
+
+/// The image's copy of source file `f` (for error locations).
+pub(crate) fn image_file(db: &dyn Db, f: SourceFile) -> ImageFile {
+    ImageFile::new(f.path(db).clone(), f.text(db).clone())
 }
 
 /// Links every item of `files`; file `i` gets image file index

@@ -2,7 +2,7 @@
 //! input into the running VM.
 
 use crate::db::Database;
-use crate::pipeline::{build_tree, link_files, load, search_roots};
+use crate::pipeline::{build_tree, image_file, link_files, link_image, load, search_roots};
 use crate::render::render;
 use fluent_codegen::{Compiled, compile_item};
 use fluent_ir::{Db, SourceFile, file_items};
@@ -157,18 +157,8 @@ impl Session {
             .load(&mut db, &Disk, Path::new(REPL), "")
             .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?
             .main;
-        let prelude = db.prelude();
         let mut linker = Linker::new();
-        let (protos, init) = link_files(&db, &mut linker, &[prelude], 0);
-        let image = fluent_vm::Image {
-            files: vec![ImageFile::new(
-                prelude.path(&db).clone(),
-                prelude.text(&db).clone(),
-            )],
-            protos,
-            globals: linker.globals().to_vec(),
-            init,
-        };
+        let image = link_image(&db, &mut linker, &[db.prelude()], |_| true);
         let mut vm = Vm::new(Arc::new(image), config, out).map_err(Failure::Internal)?;
         vm.run_init().map_err(Failure::Runtime)?;
         Ok(Session {
@@ -205,10 +195,7 @@ impl Session {
             .filter(|&f| f != self.file && self.linked.insert(f))
             .collect();
         let (mut protos, mut init) = link_files(&self.db, &mut self.linker, &modules, self.nfiles);
-        let mut files: Vec<ImageFile> = modules
-            .iter()
-            .map(|f| ImageFile::new(f.path(&self.db).clone(), f.text(&self.db).clone()))
-            .collect();
+        let mut files: Vec<ImageFile> = modules.iter().map(|&f| image_file(&self.db, f)).collect();
         self.nfiles += modules.len() as u32;
         let file_index = self.nfiles;
         let units: Vec<_> = file_items(&self.db, self.file)

@@ -22,13 +22,12 @@
 //! and runs it again from the start.
 
 use crate::db::Database;
-use crate::pipeline::{link_files, load};
+use crate::pipeline::{image_file, link_image, load};
 use crate::render::render;
 use crate::units::Changes;
 use fluent_ir::{Db, SourceFile};
 use fluent_linker::graph::Def;
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
-use fluent_vm::image::SourceFile as ImageFile;
 use fluent_vm::runtime::Output;
 use fluent_vm::{Image, Vm, VmConfig};
 use std::cell::RefCell;
@@ -162,18 +161,8 @@ impl State {
         self.linker = Linker::new();
         let mut all = vec![self.db.prelude()];
         all.extend_from_slice(&tree.order);
-        let (protos, init) = link_files(&self.db, &mut self.linker, &all, 0);
-        let files: Vec<ImageFile> = all
-            .iter()
-            .map(|f| ImageFile::new(f.path(&self.db).clone(), f.text(&self.db).clone()))
-            .collect();
-        self.nfiles = files.len() as u32;
-        let image = Image {
-            files,
-            protos,
-            globals: self.linker.globals().to_vec(),
-            init,
-        };
+        let image = link_image(&self.db, &mut self.linker, &all, |_| true);
+        self.nfiles = image.files.len() as u32;
         Some((image, tree))
     }
 
@@ -272,10 +261,7 @@ impl State {
         let mut inputs = Vec::new();
         for c in &changed {
             let index = *file_index.entry(c.file).or_insert_with(|| {
-                files.push(ImageFile::new(
-                    c.file.path(&self.db).clone(),
-                    c.file.text(&self.db).clone(),
-                ));
+                files.push(image_file(&self.db, c.file));
                 self.nfiles + files.len() as u32 - 1
             });
             if let Some(unit) = &c.item.unit {

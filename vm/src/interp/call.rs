@@ -5,7 +5,7 @@ use super::{Stop, Vm};
 use crate::bytecode::Proto;
 use crate::image::Image;
 use crate::machine::{Frame, status};
-use crate::primitives::{self, Fault, PrimId, PrimImpl};
+use crate::primitives::{self, Fault, PrimFn, PrimId, PrimImpl};
 use crate::value::Value;
 
 /// What a call did.
@@ -115,21 +115,32 @@ impl Vm {
     ) -> Result<Entered, Fault> {
         check_prim_arity(p, argc)?;
         match primitives::info(p).imp {
-            PrimImpl::Fn(f) => {
-                if self.effects.any() {
-                    let args = self.machine.regs()[pos + 1..pos + 1 + argc].to_vec();
-                    if let Some(r) = self.intercept(p, &args) {
-                        return r;
-                    }
-                }
-                f(&mut self.rt, &self.machine.regs()[pos + 1..pos + 1 + argc]).map(Entered::Value)
-            }
+            PrimImpl::Fn(f) => self.call_prim_fn(p, f, pos + 1, argc),
             PrimImpl::Apply => {
                 let n = self.apply_in_place(pos, argc)?;
                 self.enter(image, pos, n)
             }
             PrimImpl::Vm(op) => self.vm_prim(op, pos + 1, argc),
         }
+    }
+
+    /// The function primitive `p` (`f`) on registers `at..at + argc`; with
+    /// a handler in scope, one that takes the effect `p` performs runs
+    /// instead.
+    fn call_prim_fn(
+        &mut self,
+        p: PrimId,
+        f: PrimFn,
+        at: usize,
+        argc: usize,
+    ) -> Result<Entered, Fault> {
+        if self.effects.any() {
+            let args = self.machine.regs()[at..at + argc].to_vec();
+            if let Some(r) = self.intercept(p, &args) {
+                return r;
+            }
+        }
+        f(&mut self.rt, &self.machine.regs()[at..at + argc]).map(Entered::Value)
     }
 
     /// `CallPrim`: primitive `prim` with arguments at `at ..`, result to `at`.
@@ -142,15 +153,7 @@ impl Vm {
     ) -> Result<Entered, Fault> {
         let p = PrimId(prim);
         match primitives::info(p).imp {
-            PrimImpl::Fn(f) => {
-                if self.effects.any() {
-                    let args = self.machine.regs()[at..at + argc].to_vec();
-                    if let Some(r) = self.intercept(p, &args) {
-                        return r;
-                    }
-                }
-                f(&mut self.rt, &self.machine.regs()[at..at + argc]).map(Entered::Value)
-            }
+            PrimImpl::Fn(f) => self.call_prim_fn(p, f, at, argc),
             PrimImpl::Apply => {
                 let n = self.spread_apply(at, argc)?;
                 self.enter(image, at, n)

@@ -25,7 +25,7 @@
 //! start, so runs repeat); `network` and `async` have none, so performing
 //! them without a handler is the error "unhandled effect network:op".
 
-use super::{Entered, Stop, Vm};
+use super::{Entered, Vm};
 use crate::effect::EffectKind;
 use crate::primitives::{self, Fault, PrimId};
 use crate::symbol::Symbol;
@@ -201,25 +201,9 @@ impl Vm {
         call.extend_from_slice(args);
         let saved = self.effects.current;
         self.effects.current = self.effects.forms[form].parent;
-        let r = self.call_with(proc, &call);
+        let r = self.call_with(proc, &call, 0);
         self.effects.current = saved;
         r
-    }
-
-    /// Calls `f` on `args` to the end, nested (a raise past it unwinds on).
-    fn call_with(&mut self, f: Value, args: &[Value]) -> Result<Entered, Fault> {
-        let top = self.top();
-        self.machine
-            .ensure(top + 1 + args.len())
-            .map_err(|_| Fault::Msg("stack overflow (register stack exhausted)".into()))?;
-        let regs = self.machine.regs_mut();
-        regs[top] = f;
-        regs[top + 1..top + 1 + args.len()].copy_from_slice(args);
-        match self.call_at(top, args.len()) {
-            Ok(v) => Ok(Entered::Value(v)),
-            Err(Stop::Unwound) => Ok(Entered::Unwinding),
-            Err(Stop::TailCall) => unreachable!("a host-style call never hands back a tail call"),
-        }
     }
 
     /// A primitive about to run with a handler in scope: if it performs an

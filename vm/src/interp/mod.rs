@@ -132,6 +132,8 @@ pub struct Vm {
     refuel: Option<Refuel>,
     /// Effect handlers in scope, and the built-in handlers' state.
     pub(crate) effects: effects::Effects,
+    /// The thread `Machine::sp_limit` was computed for.
+    sp_limit_thread: Option<std::thread::ThreadId>,
 }
 
 /// A hook run every time the fuel allowance is used up.
@@ -192,6 +194,7 @@ impl Vm {
             arities: Vec::new(),
             refuel: None,
             effects: effects::Effects::new(),
+            sp_limit_thread: None,
         };
         vm.sync_machine();
         Ok(vm)
@@ -330,8 +333,14 @@ impl Vm {
         let stop = self.machine.depth();
         let outer = std::mem::replace(&mut self.host_depth, stop);
         // Native code stops growing the thread's stack here, and nested
-        // runs (handlers, `time`, primitives calling back) refuse to.
-        self.machine.sp_limit = crate::jit::native_stack_limit();
+        // runs (handlers, `time`, primitives calling back) refuse to. The
+        // limit is the thread's: asked for once per thread (glibc reads
+        // /proc for the main thread's), not once per call.
+        let thread = std::thread::current().id();
+        if self.sp_limit_thread != Some(thread) {
+            self.machine.sp_limit = crate::jit::native_stack_limit();
+            self.sp_limit_thread = Some(thread);
+        }
         let pos = self.top();
         let result = if self.machine.ensure(pos + 1 + args.len()).is_err() {
             self.raise(Fault::Msg(

@@ -263,13 +263,27 @@ impl Vm {
 
     /// Calls the procedure in register `at` with no arguments, to the end.
     pub(crate) fn call_thunk(&mut self, at: usize) -> Result<Entered, Fault> {
-        let top = self.top().max(at + 1);
-        self.machine
-            .ensure(top + 1)
-            .map_err(|_| Fault::Msg("stack overflow (register stack exhausted)".into()))?;
         let f = self.machine.regs()[at];
-        self.machine.regs_mut()[top] = f;
-        match self.call_at(top, 0) {
+        self.call_with(f, &[], at + 1)
+    }
+
+    /// Calls `f` on `args` to the end, nested (a raise past it unwinds
+    /// on), in registers above the live ones and above `keep` (registers
+    /// below it the caller still needs).
+    pub(crate) fn call_with(
+        &mut self,
+        f: Value,
+        args: &[Value],
+        keep: usize,
+    ) -> Result<Entered, Fault> {
+        let top = self.top().max(keep);
+        self.machine
+            .ensure(top + 1 + args.len())
+            .map_err(|_| Fault::Msg("stack overflow (register stack exhausted)".into()))?;
+        let regs = self.machine.regs_mut();
+        regs[top] = f;
+        regs[top + 1..top + 1 + args.len()].copy_from_slice(args);
+        match self.call_at(top, args.len()) {
             Ok(v) => Ok(Entered::Value(v)),
             Err(Stop::Unwound) => Ok(Entered::Unwinding),
             Err(Stop::TailCall) => unreachable!("a host-style call never hands back a tail call"),
