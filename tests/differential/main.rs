@@ -53,6 +53,8 @@
 mod cases;
 mod child;
 mod generate;
+#[path = "../common/panic.rs"]
+mod panic;
 #[path = "../common/rng.rs"]
 mod rng;
 mod shrink;
@@ -68,6 +70,7 @@ use fluent_vm::heap::GcConfig;
 use fluent_vm::jit::Tier;
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
+use panic::panic_message;
 use rng::Rng;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
@@ -403,16 +406,6 @@ fn run_here(text: &str, config: VmConfig) -> (Outcome, JitFacts) {
     };
     let stdout = std::mem::take(&mut *lock(&buf.0));
     (Outcome { stdout, error }, facts)
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic)".into()
-    }
 }
 
 fn excerpt(text: &str) -> String {

@@ -19,6 +19,8 @@
 
 mod generate;
 mod mutate;
+#[path = "../common/panic.rs"]
+mod panic;
 #[path = "../common/rng.rs"]
 mod rng;
 mod targeted;
@@ -32,6 +34,7 @@ use fluent_vm::interp::FUEL_EXHAUSTED;
 use fluent_vm::primitives::TABLE;
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
+use panic::panic_message;
 use rng::Rng;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -227,16 +230,6 @@ fn fuzz(kind: &'static str, n: u64, make: impl Fn(u64) -> String + Send + 'stati
         let _ = writeln!(report, "--- {problem}\n{}\n", excerpt(text));
     }
     panic!("{report}");
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic)".into()
-    }
 }
 
 fn excerpt(text: &str) -> String {
