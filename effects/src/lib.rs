@@ -2,8 +2,17 @@
 //! pure. The kinds themselves are declared once, in
 //! `fluent_vm::effect::EffectKind`; primitives cite them in their table.
 //!
-//! Whole-program inference, annotations and audits build on this lattice
-//! (the effect-system work); today it answers what a primitive may do.
+//! `summary` reads what one item does, `infer` solves the program,
+//! `paths` explains a result as a call path, `declare` checks annotations
+//! and `audit` reports (text or JSON) and enforces `--deny`.
+
+pub mod audit;
+pub mod declare;
+pub mod infer;
+pub mod paths;
+pub mod summary;
+
+pub use infer::{DefEffects, ProgramEffects, effects_of, program_effects};
 
 use fluent_vm::effect::EffectKind;
 use fluent_vm::primitives::{self, PrimId};
@@ -35,6 +44,11 @@ impl EffectSet {
     /// The least upper bound: union.
     pub fn join(self, other: EffectSet) -> EffectSet {
         EffectSet(self.0 | other.0)
+    }
+
+    /// The kinds of `self` not in `other`.
+    pub fn minus(self, other: EffectSet) -> EffectSet {
+        EffectSet(self.0 & !other.0)
     }
 
     /// Whether every effect of `self` is in `bound`.

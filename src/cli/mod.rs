@@ -7,9 +7,12 @@
 mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use fluent_driver::effects::{AuditFormat, check_policy, effects};
 use fluent_driver::emit::{EmitKind, emit_with_roots};
 use fluent_driver::watch::{WatchOptions, watch};
 use fluent_driver::{Disk, Failure, build_image, run_image_then, run_program_then, search_roots};
+use fluent_effects::EffectSet;
+use fluent_effects::audit::Policy;
 use fluent_vm::runtime::Output;
 use fluent_vm::{JitConfig, VmConfig};
 use std::path::PathBuf;
@@ -48,6 +51,33 @@ struct RunFlags {
     paths: Vec<PathBuf>,
 }
 
+/// The effect policy `fluent effects`, `run` and `build` check.
+#[derive(clap::Args, Clone, Default)]
+struct DenyFlags {
+    /// Fail (exit 1) if a definition may perform one of these effect
+    /// kinds (comma-separated: io,state,error,time,random,network,async),
+    /// listing each with the call path that brings the effect in.
+    #[arg(long, value_name = "KINDS", value_parser = parse_kinds)]
+    deny: Option<EffectSet>,
+    /// Check `--deny` only in modules whose name or file path matches
+    /// this glob (`*` any run, `?` one character).
+    #[arg(long = "in", value_name = "GLOB", requires = "deny")]
+    scope: Option<String>,
+}
+
+fn parse_kinds(s: &str) -> Result<EffectSet, String> {
+    EffectSet::parse(s)
+}
+
+impl DenyFlags {
+    fn policy(&self) -> Option<Policy> {
+        self.deny.map(|deny| Policy {
+            deny,
+            scope: self.scope.clone(),
+        })
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum JitMode {
     On,
@@ -81,6 +111,8 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         flags: RunFlags,
+        #[command(flatten)]
+        deny: DenyFlags,
     },
     /// Compile a program into a linked image file, for `fluent run`.
     Build {
@@ -92,6 +124,8 @@ enum Command {
         /// A folder to search for imported modules (may repeat).
         #[arg(long = "path", value_name = "DIR")]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        deny: DenyFlags,
     },
     /// Run a program, swapping in the definitions you edit as you save.
     ///
@@ -112,6 +146,20 @@ enum Command {
     Repl {
         #[command(flatten)]
         flags: RunFlags,
+    },
+    /// Print each definition's effects, with the call path that brings
+    /// each effect in; with `--deny`, fail where a definition may perform
+    /// a denied kind.
+    Effects {
+        file: PathBuf,
+        #[command(flatten)]
+        deny: DenyFlags,
+        /// `text`, or `json` (a stable schema: see the README).
+        #[arg(long, value_enum, default_value_t = AuditArg::Text)]
+        format: AuditArg,
+        /// A folder to search for imported modules (may repeat).
+        #[arg(long = "path", value_name = "DIR")]
+        paths: Vec<PathBuf>,
     },
     /// Print the module graph and the call graph of a program.
     Graph {
@@ -142,6 +190,12 @@ enum Command {
 enum GraphFormat {
     Text,
     Dot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuditArg {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -178,7 +232,7 @@ pub fn main() -> i32 {
 
 fn run_command(cmd: Command) -> i32 {
     match cmd {
-        Command::Run { file, flags } => {
+        Command::Run { file, flags, deny } => {
             let stats = |vm: &mut fluent_vm::Vm| {
                 if flags.stats {
                     eprint!("{}", vm.jit_stats_text());
@@ -206,6 +260,11 @@ fn run_command(cmd: Command) -> i32 {
             };
             let path = file.display().to_string();
             let roots = search_roots(&file, &flags.paths);
+            if let Some(policy) = deny.policy()
+                && let Err(f) = check_policy(&path, &text, &roots, &Disk, &policy)
+            {
+                return report(Err(f));
+            }
             report(run_program_then(
                 &path,
                 &text,
@@ -220,11 +279,18 @@ fn run_command(cmd: Command) -> i32 {
             file,
             output,
             paths,
+            deny,
         } => {
             let Some(text) = read_source(&file) else {
                 return 1;
             };
             let roots = search_roots(&file, &paths);
+            if let Some(policy) = deny.policy()
+                && let Err(f) =
+                    check_policy(&file.display().to_string(), &text, &roots, &Disk, &policy)
+            {
+                return report(Err(f));
+            }
             match build_image(&file.display().to_string(), &text, &roots, &Disk) {
                 Ok(bytes) => match std::fs::write(&output, bytes) {
                     Ok(()) => 0,
@@ -264,6 +330,27 @@ fn run_command(cmd: Command) -> i32 {
                 }
             }
         }
+        Command::Effects {
+            file,
+            deny,
+            format,
+            paths,
+        } => {
+            let Some(text) = read_source(&file) else {
+                return 1;
+            };
+            let roots = search_roots(&file, &paths);
+            let format = match format {
+                AuditArg::Text => AuditFormat::Text,
+                AuditArg::Json => AuditFormat::Json,
+            };
+            let policy = deny.policy().unwrap_or_default();
+            let path = file.display().to_string();
+            match effects(&path, &text, &roots, &Disk, &policy, format) {
+                Ok((out, violated)) => printed(&out, i32::from(violated)),
+                Err(f) => report(Err(f)),
+            }
+        }
         Command::Graph {
             file,
             format,
@@ -281,10 +368,7 @@ fn run_command(cmd: Command) -> i32 {
                 &Disk,
                 format == GraphFormat::Dot,
             ) {
-                Ok(s) => {
-                    print!("{s}");
-                    0
-                }
+                Ok(s) => printed(&s, 0),
                 Err(f) => report(Err(f)),
             }
         }
@@ -311,10 +395,7 @@ fn run_command(cmd: Command) -> i32 {
                 kind,
                 function.as_deref(),
             ) {
-                Ok(s) => {
-                    print!("{s}");
-                    0
-                }
+                Ok(s) => printed(&s, 0),
                 Err(f) => report(Err(f)),
             }
         }
@@ -352,6 +433,12 @@ fn read_source(file: &PathBuf) -> Option<String> {
             None
         }
     }
+}
+
+/// Prints `out` to stdout; the exit code `code`.
+fn printed(out: &str, code: i32) -> i32 {
+    print!("{out}");
+    code
 }
 
 /// Prints a failure to stderr; the exit code.

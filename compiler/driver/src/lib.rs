@@ -2,6 +2,7 @@
 //! linked image, diagnostic rendering, and running programs.
 
 mod db;
+pub mod effects;
 pub mod emit;
 pub mod graph;
 mod pipeline;

@@ -3,6 +3,7 @@
 use crate::db::Database;
 use crate::units::{LinkItem, item_errors_of, link_items_of};
 use fluent_codegen::{Compiled, compile_item};
+use fluent_effects::declare::annotation_errors;
 use fluent_ir::{
     Db, Diagnostic, Item, SourceFile, exports, lower_item, module_header, module_scope, parse_file,
 };
@@ -70,7 +71,8 @@ pub fn search_roots(main: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Loads the module tree of the main file `path` (text `text`, other files
-/// from `fs`) and checks it: the tree, or every diagnostic.
+/// from `fs`) and checks it (effect annotations included): the tree, or
+/// every diagnostic.
 pub fn load(
     db: &mut Database,
     loader: &mut Loader,
@@ -79,7 +81,11 @@ pub fn load(
     text: &str,
 ) -> Result<Tree, Vec<Diagnostic>> {
     let tree = loader.load(db, fs, Path::new(path), text)?;
-    let diags = diagnostics(db, &tree.order);
+    let mut diags = diagnostics(db, &tree.order);
+    if diags.is_empty() {
+        // Effect annotations are checked once the program compiles.
+        diags = annotation_errors(db, tree.main).clone();
+    }
     if diags.is_empty() {
         Ok(tree)
     } else {

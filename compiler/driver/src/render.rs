@@ -27,6 +27,9 @@ pub fn render(db: &dyn Db, d: &Diagnostic) -> String {
     for (span, note) in &d.notes {
         snippet(&mut out, path, text, &lines, *span, Some(note));
     }
+    for h in &d.help {
+        let _ = writeln!(out, "   = {h}");
+    }
     out
 }
 

@@ -52,6 +52,9 @@ pub struct Diagnostic {
     pub span: Span,
     /// Secondary notes, each with a span in `file`.
     pub notes: Vec<(Span, String)>,
+    /// Lines shown after the source (`= ...`): explanations that span
+    /// files, such as a call path.
+    pub help: Vec<String>,
 }
 
 impl Diagnostic {
@@ -68,7 +71,13 @@ impl Diagnostic {
             file,
             span,
             notes: vec![],
+            help: vec![],
         }
+    }
+
+    pub fn with_help(mut self, line: impl Into<String>) -> Self {
+        self.help.push(line.into());
+        self
     }
 
     pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Self {

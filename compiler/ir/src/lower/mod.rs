@@ -428,8 +428,8 @@ impl<'a> Lowerer<'a> {
 
     /// `(declare (pure f ...))` and `(declare (effects f kind ...))`: the
     /// shape, the names (defined in this module) and the kinds are checked
-    /// here. Whether inference agrees is not checked yet (effect inference
-    /// is still to come), so a declaration is accepted as written.
+    /// here; whether inference agrees is checked over the whole program
+    /// (`fluent_effects::declare`).
     fn lower_declare(&mut self, decls: &[Datum], span: Span) -> Expr {
         const SHAPE: &str = "(declare (pure f ...)) or (declare (effects f kind ...))";
         if decls.is_empty() {

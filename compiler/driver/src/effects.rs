@@ -1,0 +1,62 @@
+//! `fluent effects`: the effect audit of a program, and the `--deny`
+//! check that `fluent run` and `fluent build` also accept.
+
+use crate::db::Database;
+use crate::pipeline::load;
+use crate::render::render;
+use crate::session::Failure;
+use fluent_effects::audit::{Policy, audit};
+use fluent_linker::{Files, Loader};
+use std::path::PathBuf;
+
+/// How to print the audit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFormat {
+    Text,
+    Json,
+}
+
+/// The audit of the program whose main file is `path`, and whether it
+/// breaks `policy`.
+pub fn effects(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    fs: &dyn Files,
+    policy: &Policy,
+    format: AuditFormat,
+) -> Result<(String, bool), Failure> {
+    let mut db = Database::default();
+    let mut loader = Loader::new(roots.to_vec());
+    let tree = load(&mut db, &mut loader, fs, path, text).map_err(|ds| compile_failure(&db, ds))?;
+    let report = audit(&db, tree.main, &tree.order, policy);
+    let out = match format {
+        AuditFormat::Text => report.text(&db),
+        AuditFormat::Json => report.json(&db),
+    };
+    Ok((out, !report.violations.is_empty()))
+}
+
+/// Checks `policy` on the program: `Err` with the violations (or the
+/// compile errors) if it breaks it.
+pub fn check_policy(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    fs: &dyn Files,
+    policy: &Policy,
+) -> Result<(), Failure> {
+    let mut db = Database::default();
+    let mut loader = Loader::new(roots.to_vec());
+    let tree = load(&mut db, &mut loader, fs, path, text).map_err(|ds| compile_failure(&db, ds))?;
+    let report = audit(&db, tree.main, &tree.order, policy);
+    if report.violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Compile(vec![report.violations_text(&db)]))
+    }
+}
+
+fn compile_failure(db: &Database, ds: Vec<fluent_ir::Diagnostic>) -> Failure {
+    Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
+}
