@@ -1,6 +1,9 @@
 //! The golden programs of `tests/programs/`: each runs through the `fluent`
 //! binary in every execution tier and must print what its expectation
-//! comments say (see `tests/programs/README.md`).
+//! comments say (see `tests/programs/README.md`). Each also runs in the
+//! interpreter at `-O0` and `-O3` with `--trace-effects`: the effects it
+//! performs, in order, must be the same (optimization never adds, drops,
+//! duplicates or reorders an effect).
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::io::Read;
@@ -103,6 +106,44 @@ fn run_fluent(root: &Path, rel: &Path, args: &[String], tier: &[&str]) -> Result
 }
 
 fn check(root: &Path, rel: &Path, tier: &[&str]) -> Result<(), Failed> {
+    check_outcome(root, rel, tier).map(|_| ())
+}
+
+/// The effect trace property: unoptimized (`-O0`) and fully optimized
+/// (`-O3`), the program performs the same effects in the same order (and
+/// both print what is expected).
+fn check_trace(root: &Path, rel: &Path) -> Result<(), Failed> {
+    let trace = |level: &'static str| -> Result<Vec<String>, Failed> {
+        let flags = ["--jit", "off", "--trace-effects", level];
+        let got = check_outcome(root, rel, &flags)
+            .map_err(|e| format!("at {level}: {}", e.message().unwrap_or_default()))?;
+        Ok(got
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("effect "))
+            .map(String::from)
+            .collect())
+    };
+    let (plain, optimized) = (trace("-O0")?, trace("-O3")?);
+    if plain == optimized {
+        return Ok(());
+    }
+    let at = plain
+        .iter()
+        .zip(&optimized)
+        .take_while(|(a, b)| a == b)
+        .count();
+    Err(format!(
+        "effect traces differ at effect {at} (of {} at -O0, {} at -O3): -O0 {:?}, -O3 {:?}",
+        plain.len(),
+        optimized.len(),
+        plain.get(at),
+        optimized.get(at)
+    )
+    .into())
+}
+
+fn check_outcome(root: &Path, rel: &Path, tier: &[&str]) -> Result<Outcome, Failed> {
     let src = std::fs::read_to_string(root.join(rel)).map_err(|e| e.to_string())?;
     let expect = parse_expect(&src);
     let got = run_fluent(root, rel, &expect.args, tier)?;
@@ -129,7 +170,7 @@ fn check(root: &Path, rel: &Path, tier: &[&str]) -> Result<(), Failed> {
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(got)
     } else {
         Err(format!("{}\n--- stderr\n{}", problems.join("\n"), got.stderr).into())
     }
@@ -177,6 +218,11 @@ fn main() {
             .strip_prefix("tests/programs")
             .unwrap_or(&rel)
             .with_extension("");
+        let (r, f) = (root.clone(), rel.clone());
+        trials.push(Trial::test(
+            format!("effect-trace::{}", name.display()),
+            move || check_trace(&r, &f),
+        ));
         for (tier, flags) in TIERS {
             let (root, rel) = (root.clone(), rel.clone());
             let flags: &'static [&'static str] = flags;

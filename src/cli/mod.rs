@@ -44,11 +44,22 @@ struct RunFlags {
     /// iterations, compile time and code size.
     #[arg(long)]
     stats: bool,
+    /// At exit, print to stderr every effect the program performed, in
+    /// order (`io:display "hi"`, `random:int 0 10`), handled or not.
+    #[arg(long)]
+    trace_effects: bool,
     /// A folder to search for imported modules (after the importing
     /// file's folder; may repeat; `./modules` and the main file's
     /// `modules` folder are searched last).
     #[arg(long = "path", value_name = "DIR")]
     paths: Vec<PathBuf>,
+    /// Optimization level: 0 compiles Core as written; 1 and up fold
+    /// calls of pure functions with constant arguments, drop unused
+    /// expressions that cannot fail and reuse let-bound pure calls (see
+    /// `--emit core`); 2 is the default.
+    #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
+          value_parser = clap::value_parser!(u8).range(0..=3))]
+    opt: u8,
 }
 
 /// The effect policy `fluent effects`, `run` and `build` check.
@@ -98,6 +109,8 @@ impl RunFlags {
         VmConfig {
             max_depth: self.max_depth,
             jit,
+            opt_level: self.opt,
+            trace_effects: self.trace_effects,
             ..VmConfig::default()
         }
     }
@@ -126,6 +139,13 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         deny: DenyFlags,
+        /// Optimization level: 0 compiles Core as written; 1 and up fold
+        /// calls of pure functions with constant arguments, drop unused
+        /// expressions that cannot fail and reuse let-bound pure calls (see
+        /// `--emit core`); 2 is the default.
+        #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
+          value_parser = clap::value_parser!(u8).range(0..=3))]
+        opt: u8,
     },
     /// Run a program, swapping in the definitions you edit as you save.
     ///
@@ -183,6 +203,13 @@ enum Command {
         /// A folder to search for imported modules (may repeat).
         #[arg(long = "path", value_name = "DIR")]
         paths: Vec<PathBuf>,
+        /// Optimization level: 0 compiles Core as written; 1 and up fold
+        /// calls of pure functions with constant arguments, drop unused
+        /// expressions that cannot fail and reuse let-bound pure calls (see
+        /// `--emit core`); 2 is the default.
+        #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
+          value_parser = clap::value_parser!(u8).range(0..=3))]
+        opt: u8,
     },
 }
 
@@ -237,6 +264,9 @@ fn run_command(cmd: Command) -> i32 {
                 if flags.stats {
                     eprint!("{}", vm.jit_stats_text());
                 }
+                for line in vm.effect_trace().unwrap_or_default() {
+                    eprintln!("effect {line}");
+                }
             };
             if is_image(&file) {
                 let bytes = match std::fs::read(&file) {
@@ -280,6 +310,7 @@ fn run_command(cmd: Command) -> i32 {
             output,
             paths,
             deny,
+            opt,
         } => {
             let Some(text) = read_source(&file) else {
                 return 1;
@@ -291,7 +322,7 @@ fn run_command(cmd: Command) -> i32 {
             {
                 return report(Err(f));
             }
-            match build_image(&file.display().to_string(), &text, &roots, &Disk) {
+            match build_image(&file.display().to_string(), &text, &roots, &Disk, opt) {
                 Ok(bytes) => match std::fs::write(&output, bytes) {
                     Ok(()) => 0,
                     Err(e) => {
@@ -377,6 +408,7 @@ fn run_command(cmd: Command) -> i32 {
             emit: kind,
             function,
             paths,
+            opt,
         } => {
             let Some(text) = read_source(&file) else {
                 return 1;
@@ -394,6 +426,7 @@ fn run_command(cmd: Command) -> i32 {
                 &roots,
                 kind,
                 function.as_deref(),
+                opt,
             ) {
                 Ok(s) => printed(&s, 0),
                 Err(f) => report(Err(f)),

@@ -162,6 +162,10 @@ impl Spec {
                 stress: self.gc_stress,
                 ..Default::default()
             },
+            // Every run at the default optimization level: optimization
+            // changes how much fuel a program uses (a folded call costs
+            // none). The golden suite compares -O0 with -O3.
+            ..VmConfig::default()
         }
     }
 

@@ -12,7 +12,7 @@ mod pattern;
 use builder::FnBuilder;
 use expr::{FnGen, UnitGen};
 use fluent_ir::core::{CoreItem, ItemKind};
-use fluent_ir::{Db, Item, lower_item};
+use fluent_ir::{Db, Item};
 use fluent_vm::bytecode::{Arity, Op, Unit};
 use std::sync::Arc;
 
@@ -26,10 +26,10 @@ pub enum Compiled {
     TooLarge,
 }
 
-/// Compiles one item to bytecode.
+/// Compiles one item to bytecode (its Core as the optimizer leaves it).
 #[salsa::tracked(returns(ref))]
 pub fn compile_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Compiled {
-    match &lower_item(db, item).core {
+    match fluent_opt::optimized_item(db, item) {
         None => Compiled::LoweringFailed,
         Some(core) => match generate(core, 0) {
             Some(unit) => Compiled::Unit(Arc::new(unit)),

@@ -1,6 +1,7 @@
 //! The concrete salsa database.
 
-use fluent_ir::{Db, SourceFile};
+use fluent_ir::{BuildOptions, DEFAULT_OPT_LEVEL, Db, SourceFile};
+use salsa::Setter;
 use std::sync::{Arc, Mutex};
 
 /// The prelude's source, compiled into every program.
@@ -13,6 +14,7 @@ pub const PRELUDE: &str = include_str!("prelude.fl");
 pub struct Database {
     storage: salsa::Storage<Self>,
     prelude: Option<SourceFile>,
+    options: Option<BuildOptions>,
     log: Arc<Mutex<Option<Vec<String>>>>,
 }
 
@@ -30,8 +32,10 @@ impl Default for Database {
         let mut db = Database {
             storage,
             prelude: None,
+            options: None,
             log,
         };
+        db.options = Some(BuildOptions::new(&db, DEFAULT_OPT_LEVEL, None));
         // The prelude never changes: its queries are never re-checked.
         db.prelude = Some(
             SourceFile::builder("<prelude>".into(), PRELUDE.into())
@@ -50,12 +54,39 @@ impl Db for Database {
     fn prelude(&self) -> SourceFile {
         self.prelude.expect("prelude is set at construction")
     }
+
+    fn options(&self) -> BuildOptions {
+        self.options.expect("options are set at construction")
+    }
 }
 
 impl Database {
     /// Adds a source file.
     pub fn add_file(&self, path: &str, text: &str) -> SourceFile {
         SourceFile::new(self, path.into(), text.into())
+    }
+
+    /// A database that builds at optimization level `level`.
+    pub fn with_opt_level(level: u8) -> Database {
+        let mut db = Database::default();
+        db.set_opt_level(level);
+        db
+    }
+
+    pub fn set_opt_level(&mut self, level: u8) {
+        let options = self.options();
+        if *options.opt_level(self) != level {
+            options.set_opt_level(self).to(level);
+        }
+    }
+
+    /// Makes `main` the program's main file (whole-program facts are
+    /// about it).
+    pub fn set_main(&mut self, main: SourceFile) {
+        let options = self.options();
+        if *options.main(self) != Some(main) {
+            options.set_main(self).to(Some(main));
+        }
     }
 
     /// Starts recording which queries execute.

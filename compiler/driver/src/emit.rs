@@ -4,8 +4,9 @@ use crate::db::Database;
 use crate::pipeline::{build, load, search_roots};
 use crate::render::render;
 use crate::session::Failure;
-use fluent_ir::{file_items, lower_item};
+use fluent_ir::file_items;
 use fluent_linker::{Disk, Loader};
+use fluent_opt::optimized_item;
 use fluent_vm::runtime::Output;
 use fluent_vm::{Vm, VmConfig};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 /// What to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EmitKind {
-    /// Core IR of each item.
+    /// Core IR of each item, as the optimizer leaves it.
     Core,
     /// Bytecode of each function.
     Bytecode,
@@ -38,6 +39,7 @@ pub fn emit(
         &search_roots(Path::new(path), &[]),
         kind,
         function,
+        fluent_ir::DEFAULT_OPT_LEVEL,
     )
 }
 
@@ -48,8 +50,9 @@ pub fn emit_with_roots(
     roots: &[PathBuf],
     kind: EmitKind,
     function: Option<&str>,
+    opt_level: u8,
 ) -> Result<String, Failure> {
-    let mut db = Database::default();
+    let mut db = Database::with_opt_level(opt_level);
     let failed = |db: &Database, ds: Vec<fluent_ir::Diagnostic>| {
         Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
     };
@@ -64,7 +67,7 @@ pub fn emit_with_roots(
     match kind {
         EmitKind::Core => {
             for &item in files.iter().flat_map(|&f| file_items(&db, f)) {
-                if let Some(core) = &lower_item(&db, item).core {
+                if let Some(core) = optimized_item(&db, item) {
                     let named = match &core.kind {
                         fluent_ir::core::ItemKind::Define { name, .. } => Some(&*name.name),
                         fluent_ir::core::ItemKind::Expr(_) => None,

@@ -81,6 +81,7 @@ pub fn load(
     text: &str,
 ) -> Result<Tree, Vec<Diagnostic>> {
     let tree = loader.load(db, fs, Path::new(path), text)?;
+    db.set_main(tree.main);
     let mut diags = diagnostics(db, &tree.order);
     if diags.is_empty() {
         // Effect annotations are checked once the program compiles.

@@ -70,7 +70,7 @@ pub fn run_program_then(
     out: Output,
     then: impl FnOnce(&mut Vm),
 ) -> Result<(), Failure> {
-    let mut db = Database::default();
+    let mut db = Database::with_opt_level(config.opt_level);
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
         .map(|tree| build_tree(&db, &tree))
@@ -98,8 +98,9 @@ pub fn build_image(
     text: &str,
     roots: &[PathBuf],
     fs: &dyn Files,
+    opt_level: u8,
 ) -> Result<Vec<u8>, Failure> {
-    let mut db = Database::default();
+    let mut db = Database::with_opt_level(opt_level);
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
         .map(|tree| build_tree(&db, &tree))
@@ -151,7 +152,7 @@ const REPL: &str = "<repl>";
 
 impl Session {
     pub fn new(config: VmConfig, out: Output) -> Result<Session, Failure> {
-        let mut db = Database::default();
+        let mut db = Database::with_opt_level(config.opt_level);
         let mut loader = Loader::new(search_roots(Path::new(REPL), &[]));
         let file = loader
             .load(&mut db, &Disk, Path::new(REPL), "")

@@ -100,7 +100,7 @@ pub fn watch(
     // Shared by this loop and the VM's refuel hook, which runs while the
     // program does (never both at once: the hook runs inside `run_init`).
     let state = Rc::new(RefCell::new(State {
-        db: Database::default(),
+        db: Database::with_opt_level(config.opt_level),
         loader: Loader::new(roots),
         linker: Linker::new(),
         main: main.to_string(),

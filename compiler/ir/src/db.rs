@@ -9,7 +9,24 @@ pub trait Db: salsa::Database {
     /// The prelude module (higher-order list procedures written in Fluent),
     /// visible to every module.
     fn prelude(&self) -> SourceFile;
+
+    /// How to build: the optimization level and the program's main file.
+    fn options(&self) -> BuildOptions;
 }
+
+/// How a program is built (an input, so that changing it re-runs what
+/// depends on it).
+#[salsa::input(debug)]
+pub struct BuildOptions {
+    /// 0: no optimization; 1 and up: the optimizer's rewrites (see
+    /// `fluent_opt`).
+    pub opt_level: u8,
+    /// The program's main file, once known: whole-program facts (effects)
+    /// are about it. `None`: items are compiled as they are.
+    pub main: Option<SourceFile>,
+}
+
+pub use fluent_vm::interp::DEFAULT_OPT_LEVEL;
 
 /// A source file: the unit of input, and one module.
 #[salsa::input(debug)]
@@ -94,12 +111,14 @@ impl Diagnostic {
 pub struct MemoryDb {
     storage: salsa::Storage<Self>,
     prelude: Option<SourceFile>,
+    options: Option<BuildOptions>,
 }
 
 impl MemoryDb {
     pub fn with_prelude(text: &str) -> MemoryDb {
         let mut db = MemoryDb::default();
         db.prelude = Some(SourceFile::new(&db, "<prelude>".into(), text.into()));
+        db.options = Some(BuildOptions::new(&db, DEFAULT_OPT_LEVEL, None));
         db
     }
 }
@@ -111,6 +130,11 @@ impl salsa::Database for MemoryDb {}
 impl Db for MemoryDb {
     fn prelude(&self) -> SourceFile {
         self.prelude
+            .expect("a MemoryDb is made by `MemoryDb::with_prelude`")
+    }
+
+    fn options(&self) -> BuildOptions {
+        self.options
             .expect("a MemoryDb is made by `MemoryDb::with_prelude`")
     }
 }

@@ -48,6 +48,8 @@ pub(crate) struct Effects {
     /// `state:get` / `state:set` without a handler.
     store: Vec<(Value, Value)>,
     rng: u64,
+    /// With `VmConfig::trace_effects`: each effect performed, in order.
+    pub(crate) trace: Option<Vec<String>>,
 }
 
 /// The start of the generator (xorshift64*; any nonzero value).
@@ -61,10 +63,11 @@ impl Effects {
         }
     }
 
-    /// Whether any handler is in scope.
+    /// Whether any handler is in scope (or effects are traced): whether
+    /// effectful primitives must look for one.
     #[inline]
     pub(crate) fn any(&self) -> bool {
-        self.current.is_some()
+        self.current.is_some() || self.trace.is_some()
     }
 
     /// The innermost clause for `kind:op`: (its form, its procedure,
@@ -180,10 +183,31 @@ impl Vm {
         op: Symbol,
         args: &[Value],
     ) -> Result<Entered, Fault> {
+        self.trace(kind, op, args);
         match self.effects.find(kind, op) {
             Some((form, proc, whole_kind)) => self.run_handler(form, proc, whole_kind, op, args),
             None => self.builtin_effect(kind, op, args).map(Entered::Value),
         }
+    }
+
+    /// Records `kind:op args` if effects are traced.
+    fn trace(&mut self, kind: EffectKind, op: Symbol, args: &[Value]) {
+        if self.effects.trace.is_none() {
+            return;
+        }
+        let mut line = format!("{}:{}", kind.name(), op.name());
+        for &a in args {
+            line.push(' ');
+            line.push_str(&self.rt.show_limited(a, crate::printer::Mode::Write, 200));
+        }
+        if let Some(t) = self.effects.trace.as_mut() {
+            t.push(line);
+        }
+    }
+
+    /// The effects performed so far, if they are traced.
+    pub fn effect_trace(&self) -> Option<&[String]> {
+        self.effects.trace.as_deref()
     }
 
     fn run_handler(
@@ -215,6 +239,7 @@ impl Vm {
     ) -> Option<Result<Entered, Fault>> {
         let (kind, op) = performed_by(p)?;
         let op = Symbol::intern(op);
+        self.trace(kind, op, args);
         let (form, proc, whole) = self.effects.find(kind, op)?;
         // `error` and `raise` perform error:raise with the raised value.
         let args: Vec<Value> = if kind == EffectKind::Error {

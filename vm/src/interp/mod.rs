@@ -45,7 +45,16 @@ pub struct VmConfig {
     pub fuel: Option<u64>,
     /// When functions are compiled to native code.
     pub jit: JitConfig,
+    /// The optimization level programs run by this VM are compiled at
+    /// (read by the compiler driver; 0 compiles Core as written).
+    pub opt_level: u8,
+    /// Record every effect performed (`Vm::effect_trace`), handled or
+    /// not: `io:display "hi"`, `random:int 0 10`.
+    pub trace_effects: bool,
 }
+
+/// The optimization level when none is asked for (`-O2`).
+pub const DEFAULT_OPT_LEVEL: u8 = 2;
 
 impl Default for VmConfig {
     fn default() -> Self {
@@ -54,6 +63,8 @@ impl Default for VmConfig {
             gc: GcConfig::default(),
             fuel: None,
             jit: JitConfig::default(),
+            opt_level: DEFAULT_OPT_LEVEL,
+            trace_effects: false,
         }
     }
 }
@@ -196,6 +207,9 @@ impl Vm {
             effects: effects::Effects::new(),
             sp_limit_thread: None,
         };
+        if vm.config.trace_effects {
+            vm.effects.trace = Some(Vec::new());
+        }
         vm.sync_machine();
         Ok(vm)
     }

@@ -1,0 +1,81 @@
+//! The program facts the optimizer reads, from salsa queries: effects per
+//! definition (tracked per definition, so an unchanged answer is
+//! backdated) and the Core of the functions folding may run.
+
+use crate::eval::Globals;
+use crate::purity::Facts;
+use fluent_effects::infer::{DefKey, effects_of};
+use fluent_ir::core::{ExprKind, ItemKind, Lambda};
+use fluent_ir::items::module_key;
+use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
+use fluent_linker::graph::{Def, module_graph};
+use fluent_vm::bytecode::GlobalName;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Where each global of the program `main` is defined, by module and
+/// name.
+#[salsa::tracked(returns(ref))]
+pub fn definitions<'db>(
+    db: &'db dyn Db,
+    main: SourceFile,
+) -> HashMap<(Arc<str>, Arc<str>), Item<'db>> {
+    let mut files = vec![db.prelude()];
+    files.extend(module_graph(db, main).graph.node_weights().copied());
+    let mut out = HashMap::new();
+    for f in files {
+        let module = module_key(db, f);
+        for &item in file_items(db, f) {
+            if let ItemKey::Define(name) = item.key(db) {
+                out.entry((module.clone(), name.clone())).or_insert(item);
+            }
+        }
+    }
+    out
+}
+
+/// Facts for optimizing `item` of the program `main`.
+pub struct ProgramFacts<'db> {
+    pub db: &'db dyn Db,
+    pub main: SourceFile,
+    pub item: Item<'db>,
+}
+
+impl Globals for ProgramFacts<'_> {
+    fn function(&self, name: &GlobalName) -> Option<Arc<Lambda>> {
+        if !self.pure_function(name) {
+            return None;
+        }
+        let item = *definitions(self.db, self.main).get(&key(name))?;
+        let core = lower_item(self.db, item).core.as_ref()?;
+        match &core.kind {
+            ItemKind::Define { value, .. } => match &value.kind {
+                ExprKind::Lambda(l) => Some(l.clone()),
+                _ => None,
+            },
+            ItemKind::Expr(_) => None,
+        }
+    }
+}
+
+impl Facts for ProgramFacts<'_> {
+    fn pure_function(&self, g: &GlobalName) -> bool {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        effects_of(self.db, self.main, key).is_some_and(|d| {
+            d.call.is_some_and(|c| c.is_pure()) && d.init.is_pure() && d.calls_params == 0
+        })
+    }
+
+    fn defined_before(&self, g: &GlobalName) -> bool {
+        let Some(&def) = definitions(self.db, self.main).get(&key(g)) else {
+            return false;
+        };
+        let (here, there) = (self.item.file(self.db), def.file(self.db));
+        // Imported modules (and the prelude) start before their importers.
+        here != there || def.offset(self.db) < self.item.offset(self.db)
+    }
+}
+
+fn key(g: &GlobalName) -> (Arc<str>, Arc<str>) {
+    (g.module.clone(), g.name.clone())
+}
