@@ -151,8 +151,11 @@ pub struct Session {
 const REPL: &str = "<repl>";
 
 impl Session {
+    /// A session compiles as written (`-O0`, whatever `config` says): a
+    /// definition entered later may replace one that optimized code would
+    /// have folded into its callers.
     pub fn new(config: VmConfig, out: Output) -> Result<Session, Failure> {
-        let mut db = Database::with_opt_level(config.opt_level);
+        let mut db = Database::with_opt_level(0);
         let mut loader = Loader::new(search_roots(Path::new(REPL), &[]));
         let file = loader
             .load(&mut db, &Disk, Path::new(REPL), "")

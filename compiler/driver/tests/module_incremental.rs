@@ -142,3 +142,29 @@ fn adding_an_unused_definition_leaves_importers_alone() {
         "no item of main.fl re-ran: {log:#?}"
     );
 }
+
+#[test]
+fn a_body_edit_that_keeps_what_a_function_does_does_not_rerun_inference() {
+    let mut t = Tree::new();
+    let log = t.edit("util.fl", "(* 2 x)", "(* x 2)");
+    assert_eq!(ran(&log, "item_analysis"), ["util.fl:twice"], "{log:#?}");
+    // The same calls and effects: the program's inference does not run.
+    assert_eq!(ran(&log, "program_effects"), NONE, "{log:#?}");
+    assert_eq!(ran(&log, "effects_of"), NONE, "{log:#?}");
+    assert_eq!(ran(&log, "compile_item"), ["util.fl:twice"], "{log:#?}");
+}
+
+#[test]
+fn an_edit_that_keeps_a_function_pure_leaves_its_callers_optimized_code_alone() {
+    let mut t = Tree::new();
+    // twice now calls thrice: a new edge, the same (pure) effects.
+    let log = t.edit("util.fl", "(* 2 x)", "(- (thrice x) x)");
+    assert_eq!(ran(&log, "program_effects").len(), 1, "{log:#?}");
+    // area calls twice; what it knows of twice (pure) did not change, so
+    // it is not optimized again (main's `(twice 5)` is: it was folded
+    // by running twice's code).
+    let optimized = ran(&log, "optimized_item");
+    assert!(!optimized.contains(&"geo/shapes.fl:area"), "{log:#?}");
+    assert!(optimized.contains(&"util.fl:twice"), "{log:#?}");
+    assert_eq!(ran(&log, "compile_item"), ["util.fl:twice"], "{log:#?}");
+}

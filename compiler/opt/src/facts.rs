@@ -34,6 +34,42 @@ pub fn definitions<'db>(
     out
 }
 
+/// Where `def` is defined: [`definitions`] per name, so that a query
+/// asking for one name is not re-run when others are added.
+#[salsa::tracked]
+pub fn definition_of<'db>(
+    db: &'db dyn Db,
+    main: SourceFile,
+    def: DefKey<'db>,
+) -> Option<Item<'db>> {
+    match def.def(db) {
+        Def::Global(g) => definitions(db, main).get(&key(g)).copied(),
+        Def::Expr(..) => None,
+    }
+}
+
+/// Whether every value the function `def` returns is immediate (see
+/// `purity::tail_immediate`): tracked, so a caller depends on the answer,
+/// not on the callee's code.
+#[salsa::tracked]
+pub fn returns_immediate<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db>) -> bool {
+    let Def::Global(g) = def.def(db) else {
+        return false;
+    };
+    let facts = ProgramFacts {
+        db,
+        main,
+        item: match *definition_of(db, main, def) {
+            Some(item) => item,
+            None => return false,
+        },
+    };
+    match facts.function(g) {
+        Some(l) => crate::purity::tail_immediate(&l.body, &facts, &mut vec![g.clone()]),
+        None => false,
+    }
+}
+
 /// Facts for optimizing `item` of the program `main`.
 pub struct ProgramFacts<'db> {
     pub db: &'db dyn Db,
@@ -46,7 +82,8 @@ impl Globals for ProgramFacts<'_> {
         if !self.pure_function(name) {
             return None;
         }
-        let item = *definitions(self.db, self.main).get(&key(name))?;
+        let def = DefKey::new(self.db, Def::Global(name.clone()));
+        let item = (*definition_of(self.db, self.main, def))?;
         let core = lower_item(self.db, item).core.as_ref()?;
         match &core.kind {
             ItemKind::Define { value, .. } => match &value.kind {
@@ -66,8 +103,14 @@ impl Facts for ProgramFacts<'_> {
         })
     }
 
+    fn returns_immediate(&self, g: &GlobalName) -> bool {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        *returns_immediate(self.db, self.main, key)
+    }
+
     fn defined_before(&self, g: &GlobalName) -> bool {
-        let Some(&def) = definitions(self.db, self.main).get(&key(g)) else {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        let Some(def) = *definition_of(self.db, self.main, key) else {
             return false;
         };
         let (here, there) = (self.item.file(self.db), def.file(self.db));

@@ -30,6 +30,9 @@ pub trait Facts: Globals {
     /// Whether calling `g` performs no effect and calls none of its
     /// arguments.
     fn pure_function(&self, g: &GlobalName) -> bool;
+    /// Whether every value `g` returns is a number, boolean or character
+    /// (see [`tail_immediate`]).
+    fn returns_immediate(&self, g: &GlobalName) -> bool;
     /// Whether `g` is defined before code that runs when its module
     /// starts reaches it (another module's, or an earlier item's).
     fn defined_before(&self, g: &GlobalName) -> bool;
@@ -182,7 +185,9 @@ impl Pass<'_> {
     fn reusable(&self, e: &Expr) -> Option<Key> {
         let (callee, args) = match &e.kind {
             ExprKind::Call(f, args) => match &f.kind {
-                ExprKind::Global(g) if self.facts.pure_function(g) && self.returns_immediate(g) => {
+                ExprKind::Global(g)
+                    if self.facts.pure_function(g) && self.facts.returns_immediate(g) =>
+                {
                     (Callee::Global(g.clone()), args)
                 }
                 _ => return None,
@@ -198,15 +203,6 @@ impl Pass<'_> {
             })
             .collect::<Option<Vec<_>>>()?;
         Some(Key { callee, args })
-    }
-
-    /// Whether every value `g` returns is a number, boolean or character
-    /// (so two calls' values cannot be told apart by identity).
-    fn returns_immediate(&self, g: &GlobalName) -> bool {
-        let Some(l) = self.facts.function(g) else {
-            return false;
-        };
-        tail_immediate(&l.body, self.facts, &mut vec![g.clone()])
     }
 
     /// Reuse of let-bound pure calls, in evaluation order: `avail` holds
@@ -375,8 +371,11 @@ fn immediate_prim(p: PrimId) -> bool {
     info.effects.is_empty() && !calls_back(p) && NAMES.contains(&info.name)
 }
 
-/// Whether every value `e` returns in tail position is immediate.
-fn tail_immediate(e: &Expr, facts: &dyn Facts, seen: &mut Vec<GlobalName>) -> bool {
+/// Whether every value `e` returns in tail position is a number, boolean
+/// or character (so two calls' values cannot be told apart by identity).
+/// `seen`: the functions being looked at (a recursive call returns what
+/// the other paths do).
+pub fn tail_immediate(e: &Expr, facts: &dyn Facts, seen: &mut Vec<GlobalName>) -> bool {
     match &e.kind {
         ExprKind::Lit(l) => constant(e).is_some() && !matches!(l, Lit::Symbol(_) | Lit::Nil),
         ExprKind::PrimCall(p, _) => immediate_prim(*p),
