@@ -12,15 +12,28 @@
 //!   function body of one module changes (a constant alternates between
 //!   two values, so every iteration is a real change), then `load` and
 //!   `build` again. Only `load` and `build` are timed.
+//! - `effects/infer-cold`: effect inference (`program_effects`) in a new
+//!   database where the tree has been loaded and every item lowered and
+//!   compiled (`Loader::load` and `diagnostics`, untimed; `load` itself
+//!   would already infer, to check the effect declarations).
+//! - `effects/audit-one-edit`: in a database that has inferred the tree's
+//!   effects, the edited function alternates between its body and the
+//!   body after a `(display x)`, so its effects and those of its callers
+//!   change at every iteration; after the (untimed) load, `program_effects`
+//!   and the audit of the edited module (`audit` restricted to its file,
+//!   with the call path of each effect) are timed.
 //!
 //! ```sh
 //! cargo bench --bench modtree
+//! cargo bench --bench modtree -- effects
 //! ```
 //!
 //! After criterion's report the bench prints the tree's size, this run's
-//! medians against the targets (cold build <= 1 s, rebuild <= 20 ms), how
-//! one rebuild splits between `load` and `build`, and the salsa queries
-//! that one edit re-executed.
+//! medians against the targets (cold build <= 1 s, rebuild <= 20 ms,
+//! inference <= 100 ms, audit after an edit <= 5 ms), how one rebuild
+//! splits between `load` and `build`, how the audit after an edit splits
+//! between inference and the audit (also for an edit that leaves every
+//! effect as it was), and the salsa queries that one edit re-executed.
 
 #[path = "modtree/gen.rs"]
 mod generator;
@@ -29,11 +42,14 @@ mod queries;
 
 #[path = "criterion_home.rs"]
 mod home;
-use criterion::{BatchSize, Criterion, SamplingMode};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, Bencher, BenchmarkGroup, Criterion, SamplingMode};
 use fluent_driver::units::Changes;
-use fluent_driver::{Database, MemoryFiles, build_tree, load, render, search_roots};
+use fluent_driver::{Database, MemoryFiles, build_tree, diagnostics, load, render, search_roots};
+use fluent_effects::audit::{Policy, Report, audit};
+use fluent_effects::program_effects;
 use fluent_ir::{Diagnostic, SourceFile, file_items};
-use fluent_linker::{LinkInput, Linker, Loader};
+use fluent_linker::{LinkInput, Linker, Loader, Tree as Loaded};
 use fluent_vm::Image;
 use generator::{Config, Tree};
 use home::criterion_home;
@@ -69,6 +85,52 @@ fn cold(fs: &MemoryFiles, main: &str) -> (Database, Loader, Image, Vec<SourceFil
     (db, loader, image, order)
 }
 
+/// What `load` does but the effect declarations' check (which infers
+/// the program's effects): read the tree, lower and compile every item.
+fn load_uninferred(db: &mut Database, loader: &mut Loader, fs: &MemoryFiles, main: &str) -> Loaded {
+    let tree = loader
+        .load(db, fs, Path::new(MAIN), main)
+        .unwrap_or_else(|ds| fail(db, "load", ds));
+    let ds = diagnostics(db, &tree.order);
+    if !ds.is_empty() {
+        fail(db, "compile", ds);
+    }
+    tree
+}
+
+/// The inferred effects of the program, then the audit of `file` alone.
+fn infer_and_audit(db: &Database, tree: &Loaded, file: SourceFile) -> Report {
+    assert!(!program_effects(db, tree.main).defs.is_empty());
+    audit(db, tree.main, &[file], &Policy::default())
+}
+
+/// A group sampled flat (every sample runs the same number of iterations):
+/// `samples` samples in about `secs` seconds, until [`resample`].
+fn flat_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    samples: usize,
+    secs: u64,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group.sampling_mode(SamplingMode::Flat);
+    resample(&mut group, samples, secs);
+    group
+}
+
+/// `samples` samples in about `secs` seconds for the next benchmarks.
+fn resample(group: &mut BenchmarkGroup<WallTime>, samples: usize, secs: u64) {
+    group
+        .sample_size(samples)
+        .measurement_time(Duration::from_secs(secs));
+}
+
+/// Times `once` per iteration: it prepares, then returns how long its
+/// measured part took.
+fn per_iteration(b: &mut Bencher, mut once: impl FnMut() -> Duration) {
+    b.iter_custom(|iters| (0..iters).map(|_| once()).sum())
+}
+
 /// The median of `xs`, in ms.
 fn median_ms(mut xs: Vec<Duration>) -> f64 {
     xs.sort_unstable();
@@ -85,9 +147,9 @@ fn memory_files(tree: &Tree) -> MemoryFiles {
     )
 }
 
-/// This run's median (ns) of `modtree/<id>`, from its `estimates.json`.
+/// This run's median (ns) of `<group>/<id>`, from its `estimates.json`.
 fn median_ns(home: &Path, id: &str, since: SystemTime) -> Option<f64> {
-    let path = home.join("modtree").join(id).join("new/estimates.json");
+    let path = home.join(id).join("new/estimates.json");
     if std::fs::metadata(&path).ok()?.modified().ok()? < since {
         return None;
     }
@@ -139,29 +201,20 @@ fn main() {
         .without_plots()
         .output_directory(&home)
         .configure_from_args();
-    let mut group = c.benchmark_group("modtree");
-    group
-        .sampling_mode(SamplingMode::Flat)
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(10));
+    let mut group = flat_group(&mut c, "modtree", 10, 10);
     // The database and image are dropped outside the timing.
     group.bench_function("cold-build", |b| {
         b.iter_batched(|| (), |()| cold(&fs, &main), BatchSize::PerIteration)
     });
-    group
-        .sample_size(50)
-        .measurement_time(Duration::from_secs(5));
+    resample(&mut group, 50, 5);
     group.bench_function("edit-one-body", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                flip(&mut fs);
-                let start = Instant::now();
-                let built = rebuild(&mut db, &mut loader, &fs, &main);
-                total += start.elapsed();
-                drop(built);
-            }
-            total
+        per_iteration(b, || {
+            flip(&mut fs);
+            let start = Instant::now();
+            let built = rebuild(&mut db, &mut loader, &fs, &main);
+            let took = start.elapsed();
+            drop(built);
+            took
         })
     });
     // What `fluent watch` does on a save: load (with the diagnostics of
@@ -171,34 +224,110 @@ fn main() {
     changes.remember(&wdb, &worder);
     let mut wlinker = Linker::new();
     group.bench_function("edit-one-body-watch", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                flip(&mut fs);
-                let start = Instant::now();
-                let tree = load(&mut wdb, &mut wloader, &fs, MAIN, &main)
-                    .unwrap_or_else(|ds| fail(&wdb, "load", ds));
-                let changed = changes.since_last(&wdb, &tree.order);
-                let inputs: Vec<LinkInput> = changed
-                    .iter()
-                    .filter_map(|c| {
-                        Some(LinkInput {
-                            unit: c.item.unit.as_deref()?,
-                            file: 0,
-                            offset: c.item.offset,
-                        })
+        per_iteration(b, || {
+            flip(&mut fs);
+            let start = Instant::now();
+            let tree = load(&mut wdb, &mut wloader, &fs, MAIN, &main)
+                .unwrap_or_else(|ds| fail(&wdb, "load", ds));
+            let changed = changes.since_last(&wdb, &tree.order);
+            let inputs: Vec<LinkInput> = changed
+                .iter()
+                .filter_map(|c| {
+                    Some(LinkInput {
+                        unit: c.item.unit.as_deref()?,
+                        file: 0,
+                        offset: c.item.offset,
                     })
-                    .collect();
-                let linked = wlinker.link(&inputs);
-                total += start.elapsed();
-                assert_eq!(changed.len(), 1, "one definition changed");
-                drop(linked);
-            }
-            total
+                })
+                .collect();
+            let linked = wlinker.link(&inputs);
+            let took = start.elapsed();
+            assert_eq!(changed.len(), 1, "one definition changed");
+            drop(linked);
+            took
         })
     });
     group.finish();
+
+    // Effect inference, cold: the untimed part loads, lowers and compiles.
+    let mut effects = flat_group(&mut c, "effects", 10, 3);
+    effects.bench_function("infer-cold", |b| {
+        per_iteration(b, || {
+            let mut db = Database::default();
+            let mut loader = Loader::new(search_roots(Path::new(MAIN), &[]));
+            let loaded = load_uninferred(&mut db, &mut loader, &fs, &main);
+            let start = Instant::now();
+            let defs = program_effects(&db, loaded.main).defs.len();
+            let took = start.elapsed();
+            assert!(defs > tree.modules(), "every definition is inferred");
+            drop(db);
+            took
+        })
+    });
+    // The audit after an edit that changes effects: the edited function
+    // prints, or does not.
+    let pure_text = tree.module_text(edit.module, 0);
+    let io_text = pure_text.replacen(
+        &format!("(define ({} x)", edit.name),
+        &format!("(define ({} x) (display x)", edit.name),
+        1,
+    );
+    assert_ne!(pure_text, io_text, "the edit finds its function");
+    let mut efs = memory_files(&tree);
+    let mut edb = Database::default();
+    let mut eloader = Loader::new(search_roots(Path::new(MAIN), &[]));
+    // Loads the tree with the edited module's `text`: the tree and the
+    // edited file.
+    let mut reload = |edb: &mut Database, text: &String| {
+        efs.0.insert(edit_path.clone(), text.clone());
+        let loaded = load_uninferred(edb, &mut eloader, &efs, &main);
+        let file = *loaded
+            .order
+            .iter()
+            .find(|f| f.path(&*edb).ends_with(&edit.path))
+            .expect("the edited module is loaded");
+        (loaded, file)
+    };
+    let (loaded, file) = reload(&mut edb, &pure_text);
+    infer_and_audit(&edb, &loaded, file);
+    let mut io = false;
+    resample(&mut effects, 50, 5);
+    effects.bench_function("audit-one-edit", |b| {
+        per_iteration(b, || {
+            io = !io;
+            let (loaded, file) = reload(&mut edb, if io { &io_text } else { &pure_text });
+            let start = Instant::now();
+            let report = infer_and_audit(&edb, &loaded, file);
+            let took = start.elapsed();
+            let entry = report.entries.iter().find(|e| e.name == edit.name);
+            let effects = entry.expect("the edited function is audited").effects;
+            assert_eq!(effects.is_pure(), !io, "{}: {effects}", edit.name);
+            took
+        })
+    });
+    effects.finish();
     c.final_summary();
+
+    // The audit after an edit in two parts, inference and the audit of
+    // the edited module, for edits that alternate between `texts`.
+    let mut split = |texts: [&String; 2]| {
+        let (mut infers, mut audits) = (Vec::new(), Vec::new());
+        let (loaded, file) = reload(&mut edb, texts[1]);
+        infer_and_audit(&edb, &loaded, file);
+        for i in 0..21 {
+            let (loaded, file) = reload(&mut edb, texts[i % 2]);
+            let start = Instant::now();
+            program_effects(&edb, loaded.main);
+            infers.push(start.elapsed());
+            let start = Instant::now();
+            let report = audit(&edb, loaded.main, &[file], &Policy::default());
+            audits.push(start.elapsed());
+            assert!(!report.entries.is_empty());
+        }
+        (infers, audits)
+    };
+    let effect_edits = split([&io_text, &pure_text]);
+    let constant_edits = split([&texts[1], &texts[0]]);
 
     // Edits timed in two parts: `load` (the loader's walk, then the
     // diagnostics of every file) and `build` (the diagnostics again with
@@ -257,10 +386,27 @@ fn main() {
     );
     println!(
         "Medians: cold build {}; edit-one-body {}; edit-one-body-watch {}.",
-        verdict(median_ns(&home, "cold-build", since), 1000.0),
-        verdict(median_ns(&home, "edit-one-body", since), 20.0),
-        verdict(median_ns(&home, "edit-one-body-watch", since), 20.0)
+        verdict(median_ns(&home, "modtree/cold-build", since), 1000.0),
+        verdict(median_ns(&home, "modtree/edit-one-body", since), 20.0),
+        verdict(median_ns(&home, "modtree/edit-one-body-watch", since), 20.0)
     );
+    println!(
+        "Medians: effects/infer-cold {}; effects/audit-one-edit {}.",
+        verdict(median_ns(&home, "effects/infer-cold", since), 100.0),
+        verdict(median_ns(&home, "effects/audit-one-edit", since), 5.0)
+    );
+    for (what, split) in [
+        ("effects change", &effect_edits),
+        ("effects stay", &constant_edits),
+    ] {
+        println!(
+            "Audit after an edit ({what}), medians of {}: program_effects {:.2} ms, \
+             audit of the edited module {:.2} ms.",
+            split.0.len(),
+            median_ms(split.0.clone()),
+            median_ms(split.1.clone())
+        );
+    }
     println!(
         "Rebuild after an edit, medians of {}: load {:.1} ms, build {:.1} ms.",
         loads.len(),

@@ -1,24 +1,11 @@
 //! `fluent build -o app.fimg` then `fluent run app.fimg`: the image runs
 //! as the source does, and a damaged image is refused before it runs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn fluent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluent"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run fluent")
-}
-
-fn temp(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("fluent-image-{}-{name}", std::process::id()))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use cli::{fluent, temp, text};
+use std::path::Path;
 
 #[test]
 fn built_images_run_like_their_sources() {
