@@ -74,9 +74,14 @@ pub fn declarations(db: &dyn Db, file: SourceFile) -> Vec<Declaration> {
 /// (E0501), with the call path of each effect beyond the bound.
 #[salsa::tracked(returns(ref))]
 pub fn annotation_errors(db: &dyn Db, main: SourceFile) -> Vec<Diagnostic> {
-    let table = program_effects(db, main);
     let files = program_files(db, main);
+    // Most programs declare nothing: then there is nothing to infer here.
+    if files.iter().all(|&f| declarations(db, f).is_empty()) {
+        return vec![];
+    }
+    let table = program_effects(db, main);
     let mut bad = Vec::new();
+    let mut errors = Vec::new();
     for &file in &files {
         for d in declarations(db, file) {
             let def = Def::Global(GlobalName {
@@ -86,6 +91,17 @@ pub fn annotation_errors(db: &dyn Db, main: SourceFile) -> Vec<Diagnostic> {
             let Some(effects) = table.of(&def) else {
                 continue;
             };
+            if let Def::Global(g) = &def
+                && table.assigned.contains(g)
+            {
+                // Its callers may call whatever was assigned.
+                let message = format!(
+                    "`{}` is declared but assigned with `set!`, so calls of it may do anything",
+                    d.name
+                );
+                errors.push(Diagnostic::error("E0501", file, d.span, message));
+                continue;
+            }
             let excess = effects.minus(d.bound);
             if !excess.is_pure() {
                 bad.push((file, d, def, excess));
@@ -93,28 +109,27 @@ pub fn annotation_errors(db: &dyn Db, main: SourceFile) -> Vec<Diagnostic> {
         }
     }
     if bad.is_empty() {
-        return vec![];
+        return errors;
     }
     let explain = Explainer::new(db, &files, table);
-    bad.into_iter()
-        .map(|(file, d, def, excess)| {
-            let declared = if d.pure {
-                "pure".to_string()
-            } else if d.bound.is_pure() {
-                "to have no effects".to_string()
-            } else {
-                format!("to perform at most {}", d.bound)
-            };
-            let message = format!(
-                "`{}` is declared {declared} but may perform {excess}",
-                d.name
-            );
-            let mut diag = Diagnostic::error("E0501", file, d.span, message);
-            for kind in excess.kinds() {
-                let path = explain.path(db, &def, kind);
-                diag = diag.with_help(format!("{}: {}", kind.name(), render_path(db, &path)));
-            }
-            diag
-        })
-        .collect()
+    errors.extend(bad.into_iter().map(|(file, d, def, excess)| {
+        let declared = if d.pure {
+            "pure".to_string()
+        } else if d.bound.is_pure() {
+            "to have no effects".to_string()
+        } else {
+            format!("to perform at most {}", d.bound)
+        };
+        let message = format!(
+            "`{}` is declared {declared} but may perform {excess}",
+            d.name
+        );
+        let mut diag = Diagnostic::error("E0501", file, d.span, message);
+        for kind in excess.kinds() {
+            let path = explain.path(db, &def, kind);
+            diag = diag.with_help(format!("{}: {}", kind.name(), render_path(db, &path)));
+        }
+        diag
+    }));
+    errors
 }

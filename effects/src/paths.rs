@@ -171,7 +171,11 @@ fn steps(
                     item: i,
                     call: true,
                 };
-                match index.get(g) {
+                // A global whose value is not a lambda has no body to
+                // follow: calling it is calling anything.
+                let def = Def::Global(g.clone());
+                let function = table.defs.get(&def).is_some_and(|d| d.call.is_some());
+                match index.get(g).filter(|_| function) {
                     Some(&i) if !table.assigned.contains(g) => {
                         let kinds = table.call_of(g).minus(site.mask);
                         edges.push((from, kinds, *span, format!("calls {}", g.name), target(i)));
