@@ -19,7 +19,7 @@
 //! one that cannot fail.
 
 use crate::eval::{Globals, eval_call};
-use fluent_ir::core::{CoreItem, Expr, ExprKind, ItemKind, Lambda, Lit, VarId};
+use fluent_ir::core::{CoreItem, Expr, ExprKind, ItemKind, Lit, VarId};
 use fluent_vm::bytecode::GlobalName;
 use fluent_vm::primitives::{self, PrimId};
 use std::collections::HashSet;
@@ -49,6 +49,7 @@ pub fn optimize(item: &CoreItem, facts: &dyn Facts) -> CoreItem {
         facts,
         fuel: ITEM_FUEL,
         assigned: HashSet::new(),
+        used: HashSet::new(),
         depth: 0,
         clears: std::cell::Cell::new(0),
     };
@@ -57,7 +58,8 @@ pub fn optimize(item: &CoreItem, facts: &dyn Facts) -> CoreItem {
         ItemKind::Expr(e) => e,
     };
     assigned_locals(body, &mut p.assigned);
-    let body = p.expr(body);
+    uses(body, &mut p.used);
+    let body = p.expr(body.clone());
     let body = p.cse(body, &mut Vec::new());
     let kind = match &item.kind {
         ItemKind::Define { name, .. } => ItemKind::Define {
@@ -84,6 +86,9 @@ struct Pass<'a> {
     facts: &'a dyn Facts,
     fuel: u32,
     assigned: HashSet<VarId>,
+    /// Locals read (or assigned) anywhere in the item (numbered per item,
+    /// so one walk answers for every `let`).
+    used: HashSet<VarId>,
     /// Lambda nesting: 0 is code that runs when the module starts.
     depth: u32,
     /// How many times what is known was forgotten (see `cse`).
@@ -100,61 +105,59 @@ fn constant(e: &Expr) -> Option<&Lit> {
 }
 
 impl Pass<'_> {
-    /// Folding and dropping, bottom up.
-    fn expr(&mut self, e: &Expr) -> Expr {
+    /// Folding and dropping, bottom up. Takes the expression by value
+    /// and rebuilds it in place: no subtree is copied (deeply nested
+    /// programs stay linear).
+    fn expr(&mut self, mut e: Expr) -> Expr {
         let span = e.span;
-        let kind = match &e.kind {
-            ExprKind::Lambda(l) => {
+        match e.kind {
+            ExprKind::Lambda(mut l) => {
                 self.depth += 1;
-                let body = self.expr(&l.body);
+                let lam = Arc::make_mut(&mut l);
+                lam.body = self.expr(take(&mut lam.body));
                 self.depth -= 1;
-                ExprKind::Lambda(Arc::new(Lambda {
-                    body,
-                    ..(**l).clone()
-                }))
+                Expr::new(ExprKind::Lambda(l), span)
             }
             ExprKind::Call(f, args) => {
-                let args: Vec<Expr> = args.iter().map(|a| self.expr(a)).collect();
+                let args: Vec<Expr> = args.into_iter().map(|a| self.expr(a)).collect();
                 if let ExprKind::Global(g) = &f.kind
                     && let Some(lit) = self.fold(g, &args)
                 {
                     return Expr::lit(lit, span);
                 }
-                ExprKind::Call(Box::new(self.expr(f)), args)
+                Expr::new(ExprKind::Call(Box::new(self.expr(*f)), args), span)
             }
             ExprKind::Seq(es) => {
-                let mut out: Vec<Expr> = Vec::with_capacity(es.len());
-                for (i, x) in es.iter().enumerate() {
+                let n = es.len();
+                let mut out: Vec<Expr> = Vec::with_capacity(n);
+                for (i, x) in es.into_iter().enumerate() {
                     let x = self.expr(x);
-                    if i + 1 == es.len() || !cannot_fail(&x) {
+                    if i + 1 == n || !cannot_fail(&x) {
                         out.push(x);
                     }
                 }
-                return Expr::seq(out, span);
+                Expr::seq(out, span)
             }
             ExprKind::Let(bs, body) => {
-                let body = self.expr(body);
-                let mut used = HashSet::new();
-                uses(&body, &mut used);
+                let body = self.expr(*body);
                 let mut kept = Vec::with_capacity(bs.len());
                 for (v, x) in bs {
                     let x = self.expr(x);
-                    uses(&x, &mut used);
-                    kept.push((*v, x));
+                    if self.used.contains(&v) || !cannot_fail(&x) {
+                        kept.push((v, x));
+                    }
                 }
-                kept.retain(|(v, x)| used.contains(v) || !cannot_fail(x));
                 if kept.is_empty() {
                     return body;
                 }
-                ExprKind::Let(kept, Box::new(body))
+                Expr::new(ExprKind::Let(kept, Box::new(body)), span)
             }
-            _ => {
-                let mut e = e.clone();
+            kind => {
+                e.kind = kind;
                 map_children(&mut e, &mut |x| self.expr(x));
-                return e;
+                e
             }
-        };
-        Expr::new(kind, span)
+        }
     }
 
     /// `(g args...)` as a literal, if `g` is pure and the call finishes
@@ -260,7 +263,7 @@ impl Pass<'_> {
                 // is not known inside, and what happens inside is not
                 // known after.
                 let mut e = Expr::new(e.kind, span);
-                map_children(&mut e, &mut |x| self.cse(x.clone(), &mut Vec::new()));
+                map_children(&mut e, &mut |x| self.cse(x, &mut Vec::new()));
                 self.forget(avail);
                 e
             }
@@ -290,7 +293,7 @@ impl Pass<'_> {
     }
 
     fn cse_children(&self, mut e: Expr, avail: &mut Vec<(Key, VarId)>) -> Expr {
-        map_children(&mut e, &mut |x| self.cse(x.clone(), avail));
+        map_children(&mut e, &mut |x| self.cse(x, avail));
         e
     }
 }
@@ -449,50 +452,55 @@ fn uses(e: &Expr, out: &mut HashSet<VarId>) {
     e.for_each_child(&mut |x| uses(x, out));
 }
 
-/// Replaces each direct subexpression of `e` by `f` of it.
-fn map_children(e: &mut Expr, f: &mut impl FnMut(&Expr) -> Expr) {
+/// Moves an expression out, leaving a cheap placeholder.
+fn take(e: &mut Expr) -> Expr {
+    let span = e.span;
+    std::mem::replace(e, Expr::unspecified(span))
+}
+
+/// Replaces each direct subexpression of `e` by `f` of it (moved out, so
+/// nothing is copied).
+fn map_children(e: &mut Expr, f: &mut impl FnMut(Expr) -> Expr) {
+    let mut g = |x: &mut Expr| *x = f(take(x));
     match &mut e.kind {
         ExprKind::Lit(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Prim(_) => {}
-        ExprKind::SetLocal(_, x) | ExprKind::SetGlobal(_, x) => **x = f(x),
+        ExprKind::SetLocal(_, x) | ExprKind::SetGlobal(_, x) => g(x),
         ExprKind::If(c, t, e) => {
-            **c = f(c);
-            **t = f(t);
-            **e = f(e);
+            g(c);
+            g(t);
+            g(e);
         }
         ExprKind::Seq(es)
         | ExprKind::PrimCall(_, es)
         | ExprKind::Tagged(_, es)
-        | ExprKind::Recur(_, es) => es.iter_mut().for_each(|x| *x = f(x)),
+        | ExprKind::Recur(_, es) => es.iter_mut().for_each(g),
         ExprKind::Let(bs, body) | ExprKind::Letrec(bs, body) | ExprKind::Loop(_, bs, body) => {
-            bs.iter_mut().for_each(|(_, x)| *x = f(x));
-            **body = f(body);
+            bs.iter_mut().for_each(|(_, x)| g(x));
+            g(body);
         }
-        ExprKind::Lambda(l) => {
-            let body = f(&l.body);
-            Arc::make_mut(l).body = body;
-        }
+        ExprKind::Lambda(l) => g(&mut Arc::make_mut(l).body),
         ExprKind::Call(callee, args) => {
-            **callee = f(callee);
-            args.iter_mut().for_each(|x| *x = f(x));
+            g(callee);
+            args.iter_mut().for_each(g);
         }
         ExprKind::Match(v, clauses) => {
-            **v = f(v);
+            g(v);
             for c in clauses {
-                map_pattern(&mut c.pat, f);
-                if let Some(g) = &mut c.guard {
-                    *g = f(g);
+                map_pattern(&mut c.pat, &mut g);
+                if let Some(guard) = &mut c.guard {
+                    g(guard);
                 }
-                c.body = f(&c.body);
+                g(&mut c.body);
             }
         }
         ExprKind::Try(body, _, handler) => {
-            **body = f(body);
-            **handler = f(handler);
+            g(body);
+            g(handler);
         }
     }
 }
 
-fn map_pattern(p: &mut fluent_ir::core::Pattern, f: &mut impl FnMut(&Expr) -> Expr) {
+fn map_pattern(p: &mut fluent_ir::core::Pattern, f: &mut impl FnMut(&mut Expr)) {
     use fluent_ir::core::Pattern::*;
     match p {
         Wild | Bind(_) | Lit(_) | Nil => {}
@@ -503,7 +511,7 @@ fn map_pattern(p: &mut fluent_ir::core::Pattern, f: &mut impl FnMut(&Expr) -> Ex
         Vector(ps) | Tagged(_, ps) | Or(ps) => ps.iter_mut().for_each(|p| map_pattern(p, f)),
         As(_, p) => map_pattern(p, f),
         Pred(e, p) => {
-            **e = f(e);
+            f(e);
             map_pattern(p, f);
         }
     }
