@@ -24,8 +24,9 @@
 //! removed or changes meaning within version 1.
 
 use crate::EffectSet;
+use crate::declare::declare_body;
 use crate::infer::{program_effects, program_files};
-use crate::paths::{Explainer, Step, render_path};
+use crate::paths::{Explainer, Lines, Step, def_label, render_path};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, SourceFile, file_items};
 use fluent_linker::graph::{Def, item_refs};
@@ -81,18 +82,19 @@ pub fn audit(db: &dyn Db, main: SourceFile, user: &[SourceFile], policy: &Policy
             .as_deref()
             .is_none_or(|g| glob(g, &module) || glob(g, &path));
         for &item in file_items(db, file) {
-            if is_declare(item.syntax(db)) {
+            if declare_body(item.syntax(db)).is_some() {
                 continue;
             }
             let def = &item_refs(db, item).def;
             let Some(d) = table.defs.get(def) else {
                 continue;
             };
-            let (name, kind) = match def {
-                Def::Global(g) if d.call.is_some() => (g.name.to_string(), "function"),
-                Def::Global(g) => (g.name.to_string(), "value"),
-                Def::Expr(_, n) => (format!("<form {}>", n + 1), "expression"),
+            let kind = match def {
+                Def::Global(_) if d.call.is_some() => "function",
+                Def::Global(_) => "value",
+                Def::Expr(..) => "expression",
             };
+            let name = def_label(def);
             let effects = d.reported();
             let paths = effects
                 .kinds()
@@ -186,15 +188,13 @@ impl Report {
 
     /// The audit as JSON (see the module docs for the schema).
     pub fn json(&self, db: &dyn Db) -> String {
-        let steps = |p: &[Step]| {
+        let mut lines = Lines::default();
+        let mut steps = |p: &[Step]| {
             let items: Vec<String> = p
                 .iter()
                 .map(|s| {
-                    let (line, col) = LineIndex::new(s.file.text(db)).line_col(s.span.start);
-                    let name = match &s.def {
-                        Def::Global(g) => g.name.to_string(),
-                        Def::Expr(_, n) => format!("<form {}>", n + 1),
-                    };
+                    let (line, col) = lines.line_col(db, s.file, s.span.start);
+                    let name = def_label(&s.def);
                     format!(
                         "{{\"in\": {}, \"file\": {}, \"line\": {line}, \"column\": {col}, \"does\": {}}}",
                         quote(&name),
@@ -249,13 +249,6 @@ impl Report {
             violations.join(",\n")
         )
     }
-}
-
-fn is_declare(d: &fluent_syntax::Datum) -> bool {
-    d.as_list()
-        .and_then(|xs| xs.first())
-        .and_then(|h| h.as_symbol())
-        == Some("declare")
 }
 
 /// A JSON string.

@@ -34,13 +34,9 @@ pub fn declarations(db: &dyn Db, file: SourceFile) -> Vec<Declaration> {
         if !matches!(item.key(db), ItemKey::Form(_)) {
             continue;
         }
-        let syntax = item.syntax(db);
-        let Some([head, decls @ ..]) = syntax.as_list() else {
+        let Some(decls) = declare_body(item.syntax(db)) else {
             continue;
         };
-        if head.as_symbol() != Some("declare") {
-            continue;
-        }
         let offset = item.offset(db) as i64;
         for d in decls {
             let Some([kw, rest @ ..]) = d.as_list() else {
@@ -68,6 +64,14 @@ pub fn declarations(db: &dyn Db, file: SourceFile) -> Vec<Declaration> {
         }
     }
     out
+}
+
+/// The declarations of a `(declare decl ...)` form, if `d` is one.
+pub fn declare_body(d: &fluent_syntax::Datum) -> Option<&[fluent_syntax::Datum]> {
+    match d.as_list()? {
+        [head, decls @ ..] if head.as_symbol() == Some("declare") => Some(decls),
+        _ => None,
+    }
 }
 
 /// Every declaration of the program `main` that inference contradicts

@@ -20,7 +20,8 @@
 use crate::EffectSet;
 use crate::summary::{Arg, Body, Callee, Facts, item_facts};
 use fluent_ir::{Db, SourceFile, file_items};
-use fluent_linker::graph::{Def, item_refs, module_graph};
+pub use fluent_linker::graph::program_files;
+use fluent_linker::graph::{Def, item_refs};
 use fluent_vm::bytecode::GlobalName;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -144,19 +145,6 @@ impl ProgramEffects {
 
 fn bit(i: u32) -> u64 {
     if i < 64 { 1 << i } else { 0 }
-}
-
-/// The files of the program whose main file is `main`, the prelude first.
-pub fn program_files(db: &dyn Db, main: SourceFile) -> Vec<SourceFile> {
-    let mut files = vec![db.prelude()];
-    files.extend(
-        module_graph(db, main)
-            .graph
-            .node_weights()
-            .copied()
-            .filter(|&f| f != db.prelude()),
-    );
-    files
 }
 
 #[salsa::tracked(returns(ref))]

@@ -215,23 +215,39 @@ fn steps(
     }
 }
 
+/// How a definition is named in paths and audits: its name, or
+/// `<form N>` for the N-th top-level expression (from 1).
+pub fn def_label(def: &Def) -> String {
+    match def {
+        Def::Global(g) => g.name.to_string(),
+        Def::Expr(_, n) => format!("<form {}>", n + 1),
+    }
+}
+
+/// Line and column of offsets in source files, each file indexed once.
+#[derive(Default)]
+pub struct Lines(HashMap<SourceFile, LineIndex>);
+
+impl Lines {
+    pub fn line_col(&mut self, db: &dyn Db, file: SourceFile, offset: u32) -> (u32, u32) {
+        self.0
+            .entry(file)
+            .or_insert_with(|| LineIndex::new(file.text(db)))
+            .line_col(offset)
+    }
+}
+
 /// A path as text: `log-sum (a.fl:6:3) -> helper (b.fl:3:5) -> display`.
 pub fn render_path(db: &dyn Db, path: &[Step]) -> String {
-    let mut lines: HashMap<SourceFile, LineIndex> = HashMap::new();
+    let mut lines = Lines::default();
     let mut out = String::new();
     for (i, s) in path.iter().enumerate() {
-        let index = lines
-            .entry(s.file)
-            .or_insert_with(|| LineIndex::new(s.file.text(db)));
-        let (line, col) = index.line_col(s.span.start);
+        let (line, col) = lines.line_col(db, s.file, s.span.start);
         if i > 0 {
             out.push_str(" -> ");
         }
-        let name = match &s.def {
-            Def::Global(g) => g.name.to_string(),
-            Def::Expr(_, n) => format!("<form {}>", n + 1),
-        };
-        out.push_str(&format!("{name} ({}:{line}:{col})", s.file.path(db)));
+        let (name, file) = (def_label(&s.def), s.file.path(db));
+        out.push_str(&format!("{name} ({file}:{line}:{col})"));
         if i + 1 == path.len() {
             out.push_str(&format!(" -> {}", s.what.trim_start_matches("calls ")));
         }

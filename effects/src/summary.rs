@@ -328,7 +328,7 @@ impl Walk {
             _ => {
                 if let ExprKind::Match(_, clauses) = &e.kind {
                     for c in clauses {
-                        bind_pattern(&c.pat, &mut |v| self.bind(v));
+                        c.pat.for_each_var(&mut |v| self.bind(v));
                     }
                 }
                 e.for_each_child(&mut |x| self.expr(x));
@@ -524,22 +524,4 @@ fn calls_procedures(p: PrimId) -> bool {
         primitives::info(p).imp,
         PrimImpl::Apply | PrimImpl::Vm(VmOp::Handle | VmOp::Time | VmOp::WithJitThreshold)
     )
-}
-
-fn bind_pattern(p: &fluent_ir::core::Pattern, f: &mut impl FnMut(VarId)) {
-    use fluent_ir::core::Pattern::*;
-    match p {
-        Bind(v) => f(*v),
-        As(v, p) => {
-            f(*v);
-            bind_pattern(p, f);
-        }
-        Pair(a, b) => {
-            bind_pattern(a, f);
-            bind_pattern(b, f);
-        }
-        Vector(ps) | Tagged(_, ps) | Or(ps) => ps.iter().for_each(|p| bind_pattern(p, f)),
-        Pred(_, p) => bind_pattern(p, f),
-        Wild | Lit(_) | Nil => {}
-    }
 }

@@ -66,6 +66,20 @@ pub fn module_graph(db: &dyn Db, main: SourceFile) -> ModuleGraph {
     ModuleGraph { graph }
 }
 
+/// The files of the program whose main file is `main`: the prelude, then
+/// the modules reachable through imports, `main` first.
+pub fn program_files(db: &dyn Db, main: SourceFile) -> Vec<SourceFile> {
+    let mut files = vec![db.prelude()];
+    files.extend(
+        module_graph(db, main)
+            .graph
+            .node_weights()
+            .copied()
+            .filter(|&f| f != db.prelude()),
+    );
+    files
+}
+
 /// A node of the call graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Def {
@@ -164,8 +178,7 @@ impl CallGraph {
 /// first if it is part of it).
 #[salsa::tracked(returns(ref))]
 pub fn call_graph(db: &dyn Db, main: SourceFile) -> CallGraph {
-    let mut files: Vec<SourceFile> = vec![db.prelude()];
-    files.extend(module_graph(db, main).graph.node_weights().copied());
+    let files = program_files(db, main);
     let mut graph = DiGraph::new();
     let mut index: HashMap<Def, NodeIndex> = HashMap::new();
     let mut node = |graph: &mut DiGraph<Def, ()>, d: &Def| {

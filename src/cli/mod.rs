@@ -87,6 +87,16 @@ impl DenyFlags {
             scope: self.scope.clone(),
         })
     }
+
+    /// For `run` and `build`: the exit code if the program breaks the
+    /// policy (its violations printed), `None` if it may go on.
+    fn refuses(&self, path: &str, text: &str, roots: &[PathBuf]) -> Option<i32> {
+        let policy = self.policy()?;
+        match check_policy(path, text, roots, &Disk, &policy) {
+            Ok(()) => None,
+            Err(f) => Some(report(Err(f))),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,15 +295,11 @@ fn run_command(cmd: Command) -> i32 {
                     stats,
                 ));
             }
-            let Some(text) = read_source(&file) else {
+            let Some(Program { path, text, roots }) = read_program(&file, &flags.paths) else {
                 return 1;
             };
-            let path = file.display().to_string();
-            let roots = search_roots(&file, &flags.paths);
-            if let Some(policy) = deny.policy()
-                && let Err(f) = check_policy(&path, &text, &roots, &Disk, &policy)
-            {
-                return report(Err(f));
+            if let Some(code) = deny.refuses(&path, &text, &roots) {
+                return code;
             }
             report(run_program_then(
                 &path,
@@ -312,17 +318,13 @@ fn run_command(cmd: Command) -> i32 {
             deny,
             opt,
         } => {
-            let Some(text) = read_source(&file) else {
+            let Some(Program { path, text, roots }) = read_program(&file, &paths) else {
                 return 1;
             };
-            let roots = search_roots(&file, &paths);
-            if let Some(policy) = deny.policy()
-                && let Err(f) =
-                    check_policy(&file.display().to_string(), &text, &roots, &Disk, &policy)
-            {
-                return report(Err(f));
+            if let Some(code) = deny.refuses(&path, &text, &roots) {
+                return code;
             }
-            match build_image(&file.display().to_string(), &text, &roots, &Disk, opt) {
+            match build_image(&path, &text, &roots, &Disk, opt) {
                 Ok(bytes) => match std::fs::write(&output, bytes) {
                     Ok(()) => 0,
                     Err(e) => {
@@ -367,16 +369,14 @@ fn run_command(cmd: Command) -> i32 {
             format,
             paths,
         } => {
-            let Some(text) = read_source(&file) else {
+            let Some(Program { path, text, roots }) = read_program(&file, &paths) else {
                 return 1;
             };
-            let roots = search_roots(&file, &paths);
             let format = match format {
                 AuditArg::Text => AuditFormat::Text,
                 AuditArg::Json => AuditFormat::Json,
             };
             let policy = deny.policy().unwrap_or_default();
-            let path = file.display().to_string();
             match effects(&path, &text, &roots, &Disk, &policy, format) {
                 Ok((out, violated)) => printed(&out, i32::from(violated)),
                 Err(f) => report(Err(f)),
@@ -387,11 +387,9 @@ fn run_command(cmd: Command) -> i32 {
             format,
             paths,
         } => {
-            let Some(text) = read_source(&file) else {
+            let Some(Program { path, text, roots }) = read_program(&file, &paths) else {
                 return 1;
             };
-            let roots = search_roots(&file, &paths);
-            let path = file.display().to_string();
             match fluent_driver::graph::graph(
                 &path,
                 &text,
@@ -410,7 +408,7 @@ fn run_command(cmd: Command) -> i32 {
             paths,
             opt,
         } => {
-            let Some(text) = read_source(&file) else {
+            let Some(Program { path, text, roots }) = read_program(&file, &paths) else {
                 return 1;
             };
             let kind = match kind {
@@ -419,15 +417,7 @@ fn run_command(cmd: Command) -> i32 {
                 EmitArg::Clif => EmitKind::Clif,
                 EmitArg::Asm => EmitKind::Asm,
             };
-            let roots = search_roots(&file, &paths);
-            match emit_with_roots(
-                &file.display().to_string(),
-                &text,
-                &roots,
-                kind,
-                function.as_deref(),
-                opt,
-            ) {
+            match emit_with_roots(&path, &text, &roots, kind, function.as_deref(), opt) {
                 Ok(s) => printed(&s, 0),
                 Err(f) => report(Err(f)),
             }
@@ -446,6 +436,23 @@ fn is_image(file: &std::path::Path) -> bool {
     std::fs::File::open(file)
         .and_then(|mut f| f.read_exact(&mut head))
         .is_ok_and(|()| head[..] == fluent_vm::image::MAGIC[..])
+}
+
+/// A program's main file, read, and where its imports are searched.
+struct Program {
+    path: String,
+    text: String,
+    roots: Vec<PathBuf>,
+}
+
+/// Reads the main file `file` (an error printed if it cannot be read);
+/// imports are searched in `paths`, then the default folders.
+fn read_program(file: &PathBuf, paths: &[PathBuf]) -> Option<Program> {
+    Some(Program {
+        path: file.display().to_string(),
+        text: read_source(file)?,
+        roots: search_roots(file, paths),
+    })
 }
 
 fn read_source(file: &PathBuf) -> Option<String> {

@@ -196,7 +196,9 @@ fn collect_free(e: &Expr, used: &mut BTreeSet<VarId>, bound: &mut HashSet<VarId>
         ExprKind::Match(v, clauses) => {
             collect_free(v, used, bound);
             for c in clauses {
-                pattern_binds(&c.pat, bound);
+                c.pat.for_each_var(&mut |v| {
+                    bound.insert(v);
+                });
                 pattern_exprs(&c.pat, used, bound);
                 if let Some(g) = &c.guard {
                     collect_free(g, used, bound);
@@ -209,27 +211,6 @@ fn collect_free(e: &Expr, used: &mut BTreeSet<VarId>, bound: &mut HashSet<VarId>
             collect_free(body, used, bound);
             collect_free(handler, used, bound);
         }
-    }
-}
-
-fn pattern_binds(p: &Pattern, bound: &mut HashSet<VarId>) {
-    match p {
-        Pattern::Wild | Pattern::Lit(_) | Pattern::Nil => {}
-        Pattern::Bind(v) => {
-            bound.insert(*v);
-        }
-        Pattern::Pair(a, b) => {
-            pattern_binds(a, bound);
-            pattern_binds(b, bound);
-        }
-        Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
-            ps.iter().for_each(|x| pattern_binds(x, bound))
-        }
-        Pattern::As(v, p) => {
-            bound.insert(*v);
-            pattern_binds(p, bound);
-        }
-        Pattern::Pred(_, p) => pattern_binds(p, bound),
     }
 }
 

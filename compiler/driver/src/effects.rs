@@ -3,9 +3,8 @@
 
 use crate::db::Database;
 use crate::pipeline::load;
-use crate::render::render;
 use crate::session::Failure;
-use fluent_effects::audit::{Policy, audit};
+use fluent_effects::audit::{Policy, Report, audit};
 use fluent_linker::{Files, Loader};
 use std::path::PathBuf;
 
@@ -14,6 +13,23 @@ use std::path::PathBuf;
 pub enum AuditFormat {
     Text,
     Json,
+}
+
+/// Compiles the program whose main file is `path` and audits it against
+/// `policy`: the database (for rendering) and the report.
+fn audited(
+    path: &str,
+    text: &str,
+    roots: &[PathBuf],
+    fs: &dyn Files,
+    policy: &Policy,
+) -> Result<(Database, Report), Failure> {
+    let mut db = Database::default();
+    let mut loader = Loader::new(roots.to_vec());
+    let tree =
+        load(&mut db, &mut loader, fs, path, text).map_err(|ds| Failure::compile(&db, &ds))?;
+    let report = audit(&db, tree.main, &tree.order, policy);
+    Ok((db, report))
 }
 
 /// The audit of the program whose main file is `path`, and whether it
@@ -26,10 +42,7 @@ pub fn effects(
     policy: &Policy,
     format: AuditFormat,
 ) -> Result<(String, bool), Failure> {
-    let mut db = Database::default();
-    let mut loader = Loader::new(roots.to_vec());
-    let tree = load(&mut db, &mut loader, fs, path, text).map_err(|ds| compile_failure(&db, ds))?;
-    let report = audit(&db, tree.main, &tree.order, policy);
+    let (db, report) = audited(path, text, roots, fs, policy)?;
     let out = match format {
         AuditFormat::Text => report.text(&db),
         AuditFormat::Json => report.json(&db),
@@ -46,17 +59,10 @@ pub fn check_policy(
     fs: &dyn Files,
     policy: &Policy,
 ) -> Result<(), Failure> {
-    let mut db = Database::default();
-    let mut loader = Loader::new(roots.to_vec());
-    let tree = load(&mut db, &mut loader, fs, path, text).map_err(|ds| compile_failure(&db, ds))?;
-    let report = audit(&db, tree.main, &tree.order, policy);
+    let (db, report) = audited(path, text, roots, fs, policy)?;
     if report.violations.is_empty() {
         Ok(())
     } else {
         Err(Failure::Compile(vec![report.violations_text(&db)]))
     }
-}
-
-fn compile_failure(db: &Database, ds: Vec<fluent_ir::Diagnostic>) -> Failure {
-    Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
 }

@@ -2,7 +2,6 @@
 
 use crate::db::Database;
 use crate::pipeline::{build, load, search_roots};
-use crate::render::render;
 use crate::session::Failure;
 use fluent_ir::file_items;
 use fluent_linker::{Disk, Loader};
@@ -53,9 +52,7 @@ pub fn emit_with_roots(
     opt_level: u8,
 ) -> Result<String, Failure> {
     let mut db = Database::with_opt_level(opt_level);
-    let failed = |db: &Database, ds: Vec<fluent_ir::Diagnostic>| {
-        Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
-    };
+    let failed = |db: &Database, ds: Vec<fluent_ir::Diagnostic>| Failure::compile(db, &ds);
     let mut loader = Loader::new(roots.to_vec());
     let files = match load(&mut db, &mut loader, &Disk, path, text) {
         Ok(tree) => tree.order,

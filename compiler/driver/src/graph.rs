@@ -2,7 +2,6 @@
 
 use crate::db::Database;
 use crate::pipeline::load;
-use crate::render::render;
 use crate::session::Failure;
 use fluent_linker::{Files, Loader};
 use std::path::PathBuf;
@@ -20,8 +19,6 @@ pub fn graph(
     let mut loader = Loader::new(roots.to_vec());
     match load(&mut db, &mut loader, fs, path, text) {
         Ok(tree) => Ok(fluent_linker::graph::render(&db, tree.main, dot)),
-        Err(ds) => Err(Failure::Compile(
-            ds.iter().map(|d| render(&db, d)).collect(),
-        )),
+        Err(ds) => Err(Failure::compile(&db, &ds)),
     }
 }

@@ -25,6 +25,13 @@ pub enum Failure {
     Internal(String),
 }
 
+impl Failure {
+    /// Compile-time diagnostics, rendered.
+    pub fn compile(db: &dyn fluent_ir::Db, ds: &[fluent_ir::Diagnostic]) -> Failure {
+        Failure::Compile(ds.iter().map(|d| render(db, d)).collect())
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -74,7 +81,7 @@ pub fn run_program_then(
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
         .map(|tree| build_tree(&db, &tree))
-        .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
+        .map_err(|ds| Failure::compile(&db, &ds))?;
     // The compiler's memory is freed while the program runs (on a large
     // tree that takes about half as long as building it), on a stack as
     // deep as the compiler's own: syntax nests as deep as the reader allows,
@@ -104,7 +111,7 @@ pub fn build_image(
     let mut loader = Loader::new(roots.to_vec());
     let image = load(&mut db, &mut loader, fs, path, text)
         .map(|tree| build_tree(&db, &tree))
-        .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?;
+        .map_err(|ds| Failure::compile(&db, &ds))?;
     Ok(fluent_vm::image::encode(&image))
 }
 
@@ -159,7 +166,7 @@ impl Session {
         let mut loader = Loader::new(search_roots(Path::new(REPL), &[]));
         let file = loader
             .load(&mut db, &Disk, Path::new(REPL), "")
-            .map_err(|ds| Failure::Compile(ds.iter().map(|d| render(&db, d)).collect()))?
+            .map_err(|ds| Failure::compile(&db, &ds))?
             .main;
         let mut linker = Linker::new();
         let image = link_image(&db, &mut linker, &[db.prelude()], |_| true);

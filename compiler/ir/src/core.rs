@@ -171,6 +171,47 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// Calls `f` on each variable the pattern binds.
+    pub fn for_each_var(&self, f: &mut impl FnMut(VarId)) {
+        match self {
+            Pattern::Wild | Pattern::Lit(_) | Pattern::Nil => {}
+            Pattern::Bind(v) => f(*v),
+            Pattern::As(v, p) => {
+                f(*v);
+                p.for_each_var(f);
+            }
+            Pattern::Pair(a, b) => {
+                a.for_each_var(f);
+                b.for_each_var(f);
+            }
+            Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
+                ps.iter().for_each(|p| p.for_each_var(f))
+            }
+            Pattern::Pred(_, p) => p.for_each_var(f),
+        }
+    }
+
+    /// Calls `f` on the expressions of `?` patterns inside, mutably.
+    pub fn for_each_expr_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
+        match self {
+            Pattern::Wild | Pattern::Bind(_) | Pattern::Lit(_) | Pattern::Nil => {}
+            Pattern::Pair(a, b) => {
+                a.for_each_expr_mut(f);
+                b.for_each_expr_mut(f);
+            }
+            Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
+                ps.iter_mut().for_each(|p| p.for_each_expr_mut(f))
+            }
+            Pattern::As(_, p) => p.for_each_expr_mut(f),
+            Pattern::Pred(e, p) => {
+                f(e);
+                p.for_each_expr_mut(f);
+            }
+        }
+    }
+}
+
 /// A `match` pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pattern {
@@ -234,6 +275,52 @@ impl Expr {
             ExprKind::Try(body, _, handler) => {
                 f(body);
                 f(handler);
+            }
+        }
+    }
+
+    /// Replaces each direct subexpression by `f` of it, in evaluation
+    /// order. Each is moved out and back, so a rewrite copies nothing.
+    pub fn map_children(&mut self, f: &mut impl FnMut(Expr) -> Expr) {
+        let mut g = |x: &mut Expr| {
+            let span = x.span;
+            *x = f(std::mem::replace(x, Expr::unspecified(span)));
+        };
+        match &mut self.kind {
+            ExprKind::Lit(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Prim(_) => {}
+            ExprKind::SetLocal(_, x) | ExprKind::SetGlobal(_, x) => g(x),
+            ExprKind::If(c, t, e) => {
+                g(c);
+                g(t);
+                g(e);
+            }
+            ExprKind::Seq(es)
+            | ExprKind::PrimCall(_, es)
+            | ExprKind::Tagged(_, es)
+            | ExprKind::Recur(_, es) => es.iter_mut().for_each(g),
+            ExprKind::Let(bs, body) | ExprKind::Letrec(bs, body) | ExprKind::Loop(_, bs, body) => {
+                bs.iter_mut().for_each(|(_, x)| g(x));
+                g(body);
+            }
+            // Copies the lambda only if it is shared.
+            ExprKind::Lambda(l) => g(&mut Arc::make_mut(l).body),
+            ExprKind::Call(callee, args) => {
+                g(callee);
+                args.iter_mut().for_each(g);
+            }
+            ExprKind::Match(v, clauses) => {
+                g(v);
+                for c in clauses {
+                    c.pat.for_each_expr_mut(&mut g);
+                    if let Some(guard) = &mut c.guard {
+                        g(guard);
+                    }
+                    g(&mut c.body);
+                }
+            }
+            ExprKind::Try(body, _, handler) => {
+                g(body);
+                g(handler);
             }
         }
     }

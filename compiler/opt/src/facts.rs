@@ -8,7 +8,7 @@ use fluent_effects::infer::{DefKey, effects_of};
 use fluent_ir::core::{ExprKind, ItemKind, Lambda};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
-use fluent_linker::graph::{Def, module_graph};
+use fluent_linker::graph::{Def, program_files};
 use fluent_vm::bytecode::GlobalName;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,10 +20,8 @@ pub fn definitions<'db>(
     db: &'db dyn Db,
     main: SourceFile,
 ) -> HashMap<(Arc<str>, Arc<str>), Item<'db>> {
-    let mut files = vec![db.prelude()];
-    files.extend(module_graph(db, main).graph.node_weights().copied());
     let mut out = HashMap::new();
-    for f in files {
+    for f in program_files(db, main) {
         let module = module_key(db, f);
         for &item in file_items(db, f) {
             if let ItemKey::Define(name) = item.key(db) {

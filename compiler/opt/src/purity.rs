@@ -114,7 +114,8 @@ impl Pass<'_> {
             ExprKind::Lambda(mut l) => {
                 self.depth += 1;
                 let lam = Arc::make_mut(&mut l);
-                lam.body = self.expr(take(&mut lam.body));
+                let span = lam.body.span;
+                lam.body = self.expr(std::mem::replace(&mut lam.body, Expr::unspecified(span)));
                 self.depth -= 1;
                 Expr::new(ExprKind::Lambda(l), span)
             }
@@ -154,7 +155,7 @@ impl Pass<'_> {
             }
             kind => {
                 e.kind = kind;
-                map_children(&mut e, &mut |x| self.expr(x));
+                e.map_children(&mut |x| self.expr(x));
                 e
             }
         }
@@ -263,7 +264,7 @@ impl Pass<'_> {
                 // is not known inside, and what happens inside is not
                 // known after.
                 let mut e = Expr::new(e.kind, span);
-                map_children(&mut e, &mut |x| self.cse(x, &mut Vec::new()));
+                e.map_children(&mut |x| self.cse(x, &mut Vec::new()));
                 self.forget(avail);
                 e
             }
@@ -293,7 +294,7 @@ impl Pass<'_> {
     }
 
     fn cse_children(&self, mut e: Expr, avail: &mut Vec<(Key, VarId)>) -> Expr {
-        map_children(&mut e, &mut |x| self.cse(x, avail));
+        e.map_children(&mut |x| self.cse(x, avail));
         e
     }
 }
@@ -450,69 +451,4 @@ fn uses(e: &Expr, out: &mut HashSet<VarId>) {
         _ => {}
     }
     e.for_each_child(&mut |x| uses(x, out));
-}
-
-/// Moves an expression out, leaving a cheap placeholder.
-fn take(e: &mut Expr) -> Expr {
-    let span = e.span;
-    std::mem::replace(e, Expr::unspecified(span))
-}
-
-/// Replaces each direct subexpression of `e` by `f` of it (moved out, so
-/// nothing is copied).
-fn map_children(e: &mut Expr, f: &mut impl FnMut(Expr) -> Expr) {
-    let mut g = |x: &mut Expr| *x = f(take(x));
-    match &mut e.kind {
-        ExprKind::Lit(_) | ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Prim(_) => {}
-        ExprKind::SetLocal(_, x) | ExprKind::SetGlobal(_, x) => g(x),
-        ExprKind::If(c, t, e) => {
-            g(c);
-            g(t);
-            g(e);
-        }
-        ExprKind::Seq(es)
-        | ExprKind::PrimCall(_, es)
-        | ExprKind::Tagged(_, es)
-        | ExprKind::Recur(_, es) => es.iter_mut().for_each(g),
-        ExprKind::Let(bs, body) | ExprKind::Letrec(bs, body) | ExprKind::Loop(_, bs, body) => {
-            bs.iter_mut().for_each(|(_, x)| g(x));
-            g(body);
-        }
-        ExprKind::Lambda(l) => g(&mut Arc::make_mut(l).body),
-        ExprKind::Call(callee, args) => {
-            g(callee);
-            args.iter_mut().for_each(g);
-        }
-        ExprKind::Match(v, clauses) => {
-            g(v);
-            for c in clauses {
-                map_pattern(&mut c.pat, &mut g);
-                if let Some(guard) = &mut c.guard {
-                    g(guard);
-                }
-                g(&mut c.body);
-            }
-        }
-        ExprKind::Try(body, _, handler) => {
-            g(body);
-            g(handler);
-        }
-    }
-}
-
-fn map_pattern(p: &mut fluent_ir::core::Pattern, f: &mut impl FnMut(&mut Expr)) {
-    use fluent_ir::core::Pattern::*;
-    match p {
-        Wild | Bind(_) | Lit(_) | Nil => {}
-        Pair(a, b) => {
-            map_pattern(a, f);
-            map_pattern(b, f);
-        }
-        Vector(ps) | Tagged(_, ps) | Or(ps) => ps.iter_mut().for_each(|p| map_pattern(p, f)),
-        As(_, p) => map_pattern(p, f),
-        Pred(e, p) => {
-            f(e);
-            map_pattern(p, f);
-        }
-    }
 }

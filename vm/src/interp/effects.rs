@@ -63,11 +63,25 @@ impl Effects {
         }
     }
 
-    /// Whether any handler is in scope (or effects are traced): whether
-    /// effectful primitives must look for one.
+    /// Effects that record every effect performed: a root handler form
+    /// with no clauses is in scope, so effectful primitives look for a
+    /// handler (and are recorded) while `any` stays one test.
+    pub(crate) fn traced() -> Effects {
+        let mut e = Effects::new();
+        e.forms.push(HandlerForm {
+            clauses: Vec::new(),
+            parent: None,
+        });
+        e.current = Some(0);
+        e.trace = Some(Vec::new());
+        e
+    }
+
+    /// Whether any handler is in scope: whether effectful primitives must
+    /// look for one.
     #[inline]
     pub(crate) fn any(&self) -> bool {
-        self.current.is_some() || self.trace.is_some()
+        self.current.is_some()
     }
 
     /// The innermost clause for `kind:op`: (its form, its procedure,

@@ -189,6 +189,7 @@ impl Vm {
         } else {
             Threshold::new(u64::MAX)
         };
+        let config_traces = config.trace_effects;
         let mut vm = Vm {
             rt,
             globals: vec![Value::UNDEFINED; image.globals.len()],
@@ -204,12 +205,13 @@ impl Vm {
             threshold,
             arities: Vec::new(),
             refuel: None,
-            effects: effects::Effects::new(),
+            effects: if config_traces {
+                effects::Effects::traced()
+            } else {
+                effects::Effects::new()
+            },
             sp_limit_thread: None,
         };
-        if vm.config.trace_effects {
-            vm.effects.trace = Some(Vec::new());
-        }
         vm.sync_machine();
         Ok(vm)
     }
