@@ -71,7 +71,7 @@ impl Walker {
                 self.use_var(*v, lv);
                 self.expr(x, lv);
             }
-            ExprKind::SetGlobal(_, x) => self.expr(x, lv),
+            ExprKind::SetGlobal(_, x) | ExprKind::Inlined(_, x) => self.expr(x, lv),
             ExprKind::If(c, t, f) => {
                 self.expr(c, lv);
                 self.expr(t, lv);
@@ -169,7 +169,7 @@ fn collect_free(e: &Expr, used: &mut BTreeSet<VarId>, bound: &mut HashSet<VarId>
             use_var(v, used, bound);
             collect_free(x, used, bound);
         }
-        ExprKind::SetGlobal(_, x) => collect_free(x, used, bound),
+        ExprKind::SetGlobal(_, x) | ExprKind::Inlined(_, x) => collect_free(x, used, bound),
         ExprKind::If(c, t, f) => {
             collect_free(c, used, bound);
             collect_free(t, used, bound);

@@ -220,6 +220,8 @@ impl<'u, 'a> FnGen<'u, 'a> {
             ExprKind::Recur(id, args) => self.recur(*id, args),
             ExprKind::Match(v, clauses) => self.match_(v, clauses, dst, tail),
             ExprKind::Try(body, v, handler) => self.try_(body, *v, handler, dst, tail),
+            // TODO(inline frames): the origin's spans and backtrace frame.
+            ExprKind::Inlined(_, body) => self.expr(body, dst, tail),
             ExprKind::Tagged(tag, args) => {
                 let mark = self.b.next_reg;
                 let base = self.b.alloc_n(args.len().max(1));

@@ -129,6 +129,26 @@ pub enum ExprKind {
     Try(Box<Expr>, VarId, Box<Expr>),
     /// Build a tagged value: `(Some x)`.
     Tagged(Arc<str>, Vec<Expr>),
+    /// The body of another definition's function, inlined at a call by
+    /// the optimizer. Spans inside are relative to the start of the
+    /// origin's item, not this one's; errors inside report the origin's
+    /// locations and a backtrace frame for it, as the call would have.
+    Inlined(Arc<InlineOrigin>, Box<Expr>),
+}
+
+/// Where inlined code comes from (see [`ExprKind::Inlined`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InlineOrigin {
+    /// The global whose function was inlined: its module says which file
+    /// the spans inside refer to.
+    pub function: GlobalName,
+    /// The function's name as backtraces show it.
+    pub name: Arc<str>,
+    /// Where the origin's item starts in its file.
+    pub offset: u32,
+    /// The call the inlined code replaces, in the enclosing code's spans:
+    /// the enclosing frame's location while the inlined code runs.
+    pub call: Span,
 }
 
 /// A function.
@@ -276,6 +296,7 @@ impl Expr {
                 f(body);
                 f(handler);
             }
+            ExprKind::Inlined(_, body) => f(body),
         }
     }
 
@@ -322,6 +343,7 @@ impl Expr {
                 g(body);
                 g(handler);
             }
+            ExprKind::Inlined(_, body) => g(body),
         }
     }
 
