@@ -212,6 +212,26 @@ impl Pattern {
         }
     }
 
+    /// Calls `f` on each variable the pattern binds, mutably.
+    pub fn for_each_var_mut(&mut self, f: &mut impl FnMut(&mut VarId)) {
+        match self {
+            Pattern::Wild | Pattern::Lit(_) | Pattern::Nil => {}
+            Pattern::Bind(v) => f(v),
+            Pattern::As(v, p) => {
+                f(v);
+                p.for_each_var_mut(f);
+            }
+            Pattern::Pair(a, b) => {
+                a.for_each_var_mut(f);
+                b.for_each_var_mut(f);
+            }
+            Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
+                ps.iter_mut().for_each(|p| p.for_each_var_mut(f))
+            }
+            Pattern::Pred(_, p) => p.for_each_var_mut(f),
+        }
+    }
+
     /// Calls `f` on the expressions of `?` patterns inside, mutably.
     pub fn for_each_expr_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
         match self {

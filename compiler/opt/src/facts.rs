@@ -2,9 +2,11 @@
 //! definition (tracked per definition, so an unchanged answer is
 //! backdated) and the Core of the functions folding may run.
 
+use crate::Config;
 use crate::eval::Globals;
+use crate::inline::{Callees, Candidate, inlinable};
 use crate::purity::Facts;
-use fluent_effects::infer::{DefKey, effects_of};
+use fluent_effects::infer::{DefKey, effects_of, program_effects};
 use fluent_ir::core::{ExprKind, ItemKind, Lambda};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
@@ -68,6 +70,48 @@ pub fn returns_immediate<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db
     }
 }
 
+/// Whether some code of the program `main` assigns the global `def` with
+/// `set!` (tracked, so callers depend on the answer only).
+#[salsa::tracked]
+pub fn assigned<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db>) -> bool {
+    match def.def(db) {
+        Def::Global(g) => program_effects(db, main).assigned.contains(g),
+        Def::Expr(..) => false,
+    }
+}
+
+/// The function `def` of the program `main`, if calls of it may be
+/// inlined (see `inline`).
+#[salsa::tracked]
+pub fn inline_candidate<'db>(
+    db: &'db dyn Db,
+    main: SourceFile,
+    def: DefKey<'db>,
+) -> Option<Arc<Candidate>> {
+    let Def::Global(g) = def.def(db) else {
+        return None;
+    };
+    let item = (*definition_of(db, main, def))?;
+    if *assigned(db, main, def) {
+        return None;
+    }
+    let core = lower_item(db, item).core.as_ref()?;
+    let ItemKind::Define { value, .. } = &core.kind else {
+        return None;
+    };
+    let ExprKind::Lambda(l) = &value.kind else {
+        return None;
+    };
+    let cfg = Config::at_level(*db.options().opt_level(db));
+    inlinable(g, l, &cfg).then(|| {
+        Arc::new(Candidate {
+            lambda: l.clone(),
+            vars: core.vars.clone(),
+            offset: item.offset(db),
+        })
+    })
+}
+
 /// Facts for optimizing `item` of the program `main`.
 pub struct ProgramFacts<'db> {
     pub db: &'db dyn Db,
@@ -90,6 +134,17 @@ impl Globals for ProgramFacts<'_> {
             },
             ItemKind::Expr(_) => None,
         }
+    }
+}
+
+impl Callees for ProgramFacts<'_> {
+    fn candidate(&self, g: &GlobalName) -> Option<Arc<Candidate>> {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        inline_candidate(self.db, self.main, key).clone()
+    }
+
+    fn defined_before(&self, g: &GlobalName) -> bool {
+        Facts::defined_before(self, g)
     }
 }
 
