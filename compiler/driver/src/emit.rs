@@ -121,9 +121,18 @@ pub fn emit_with_roots(
                     .map(|n| n.to_string())
                     .unwrap_or_default()
             };
+            let locate = |file: u32, span: Option<fluent_syntax::Span>| match span {
+                Some(s) => image
+                    .locate(file, s)
+                    .map_or_else(|| "an unknown place".into(), |l| l.to_string()),
+                None => image
+                    .files
+                    .get(file as usize)
+                    .map_or_else(|| "an unknown file".into(), |f| f.path.to_string()),
+            };
             for (i, p) in image.protos.iter().enumerate() {
                 if mine(p) && function.is_none_or(|f| *p.name == *f) {
-                    out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global));
+                    out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global, &locate));
                     out.push('\n');
                 }
             }

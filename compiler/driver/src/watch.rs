@@ -22,10 +22,10 @@
 //! and runs it again from the start.
 
 use crate::db::Database;
-use crate::pipeline::{image_file, link_image, load};
+use crate::pipeline::{AddedFiles, link_image, load};
 use crate::render::render;
 use crate::units::Changes;
-use fluent_ir::{Db, SourceFile};
+use fluent_ir::Db;
 use fluent_linker::graph::Def;
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::runtime::Output;
@@ -256,14 +256,10 @@ impl State {
             return;
         }
         // The changed files as they are now (spans point into them).
-        let mut file_index: HashMap<SourceFile, u32> = HashMap::new();
-        let mut files = Vec::new();
+        let mut added = AddedFiles::new(self.nfiles);
         let mut inputs = Vec::new();
         for c in &changed {
-            let index = *file_index.entry(c.file).or_insert_with(|| {
-                files.push(image_file(&self.db, c.file));
-                self.nfiles + files.len() as u32 - 1
-            });
+            let index = added.index(&self.db, &mut self.linker, c.file);
             if let Some(unit) = &c.item.unit {
                 inputs.push(LinkInput {
                     unit,
@@ -272,6 +268,9 @@ impl State {
                 });
             }
         }
+        let units = changed.iter().filter_map(|c| c.item.unit.as_deref());
+        added.add_origins(&self.db, &mut self.linker, &tree.order, units);
+        let files = added.files;
         let linked = self.linker.link(&inputs);
         self.nfiles += files.len() as u32;
         let names: Vec<String> = changed.iter().map(|c| c.item.def.to_string()).collect();
