@@ -15,8 +15,9 @@
 //! compares the closure, so it falls back to the generic call). The old
 //! function is retired: its native code is not entered again (closures
 //! made before the change still run it, interpreted), though its memory is
-//! only freed with the VM's JIT module. There is no inlining yet, so no
-//! other function holds a copy of its code.
+//! only freed with the VM's JIT module. The watcher compiles at -O1 at
+//! most ([`WATCH_MAX_OPT_LEVEL`]), without inlining, so no other function
+//! holds a copy of its code.
 //!
 //! When the program ends (or fails), the watcher waits for the next change
 //! and runs it again from the start.
@@ -36,6 +37,13 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The highest optimization level the watcher compiles at: -O1 rewrites
+/// within a definition only, while inlining (-O2) would copy a function
+/// into its callers, and into code that is already running (a loop at
+/// module level is never run again), where a swapped-in definition would
+/// not be seen.
+pub const WATCH_MAX_OPT_LEVEL: u8 = 1;
 
 /// How the watcher works.
 #[derive(Clone, Debug)]
@@ -100,7 +108,7 @@ pub fn watch(
     // Shared by this loop and the VM's refuel hook, which runs while the
     // program does (never both at once: the hook runs inside `run_init`).
     let state = Rc::new(RefCell::new(State {
-        db: Database::with_opt_level(config.opt_level),
+        db: Database::with_opt_level(config.opt_level.min(WATCH_MAX_OPT_LEVEL)),
         loader: Loader::new(roots),
         linker: Linker::new(),
         main: main.to_string(),

@@ -16,18 +16,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where each global of the program `main` is defined, by module and
-/// name.
+/// name; `None` for a global defined more than once (a later `define`
+/// replaces the value as `set!` would, so neither may be assumed).
 #[salsa::tracked(returns(ref))]
 pub fn definitions<'db>(
     db: &'db dyn Db,
     main: SourceFile,
-) -> HashMap<(Arc<str>, Arc<str>), Item<'db>> {
+) -> HashMap<(Arc<str>, Arc<str>), Option<Item<'db>>> {
     let mut out = HashMap::new();
     for f in program_files(db, main) {
         let module = module_key(db, f);
         for &item in file_items(db, f) {
             if let ItemKey::Define(name) = item.key(db) {
-                out.entry((module.clone(), name.clone())).or_insert(item);
+                out.entry((module.clone(), name.clone()))
+                    .and_modify(|d| *d = None)
+                    .or_insert(Some(item));
             }
         }
     }
@@ -43,7 +46,7 @@ pub fn definition_of<'db>(
     def: DefKey<'db>,
 ) -> Option<Item<'db>> {
     match def.def(db) {
-        Def::Global(g) => definitions(db, main).get(&key(g)).copied(),
+        Def::Global(g) => definitions(db, main).get(&key(g)).copied().flatten(),
         Def::Expr(..) => None,
     }
 }
@@ -151,9 +154,11 @@ impl Callees for ProgramFacts<'_> {
 impl Facts for ProgramFacts<'_> {
     fn pure_function(&self, g: &GlobalName) -> bool {
         let key = DefKey::new(self.db, Def::Global(g.clone()));
-        effects_of(self.db, self.main, key).is_some_and(|d| {
+        let pure = effects_of(self.db, self.main, key).is_some_and(|d| {
             d.call.is_some_and(|c| c.is_pure()) && d.init.is_pure() && d.calls_params == 0
-        })
+        });
+        // A global that is assigned may hold another function.
+        pure && !*assigned(self.db, self.main, key)
     }
 
     fn returns_immediate(&self, g: &GlobalName) -> bool {

@@ -141,6 +141,11 @@ pub struct ShellInfo {
     pub evaluates_children: bool,
     /// A primitive call, folded when its arguments are constants.
     pub prim: Option<PrimId>,
+    /// Has its one child's value and facts (inlined code: a constant
+    /// there replaces the whole, which then cannot fail).
+    pub transparent: bool,
+    /// Has its last child's value (a `let`: its body's).
+    pub value_of_last: bool,
     pub ty: Ty,
 }
 
@@ -198,6 +203,9 @@ impl Analysis<Node> for Facts {
             }
             Node::Shell(s, children) => {
                 let info = &egraph.analysis.shells[s.0 as usize];
+                if let (true, [c]) = (info.transparent, &children[..]) {
+                    return d(c).clone();
+                }
                 let mut data = Data {
                     constant: None,
                     effects: info.effects,
@@ -209,6 +217,10 @@ impl Analysis<Node> for Facts {
                         data.effects = data.effects.join(d(c).effects);
                         data.total &= d(c).total;
                     }
+                }
+                if let (true, Some(last)) = (info.value_of_last, children.last()) {
+                    data.constant = d(last).constant;
+                    data.ty = d(last).ty;
                 }
                 if let Some(p) = info.prim {
                     let args: Option<Vec<Lit>> = children

@@ -148,6 +148,8 @@ fn binary_prim(p: PrimId) -> bool {
 fn shell_info(form: Expr, program: &dyn ProgramFacts) -> ShellInfo {
     let (mut effects, mut total, mut evaluates_children, mut prim, mut ty) =
         (EffectSet::PURE, true, true, None, Ty::Any);
+    let transparent = matches!(form.kind, ExprKind::Inlined(..));
+    let value_of_last = matches!(form.kind, ExprKind::Let(..));
     match &form.kind {
         ExprKind::Lit(_) | ExprKind::Prim(_) | ExprKind::Tagged(..) | ExprKind::Let(..) => {}
         ExprKind::Inlined(..) => {}
@@ -194,6 +196,8 @@ fn shell_info(form: Expr, program: &dyn ProgramFacts) -> ShellInfo {
         evaluates_children,
         prim,
         ty,
+        transparent,
+        value_of_last,
     }
 }
 

@@ -22,6 +22,8 @@ fn facts() -> Facts {
         evaluates_children: true,
         prim: None,
         ty: Ty::Any,
+        transparent: false,
+        value_of_last: false,
     });
     f
 }
