@@ -15,6 +15,10 @@ pub struct Config {
     pub iterations: usize,
     /// E-graph nodes per definition.
     pub nodes: usize,
+    /// Definitions larger than this (in Core expressions) skip the
+    /// e-graph: its searches grow faster than linearly with the number of
+    /// `let` bindings (20,000 took minutes).
+    pub egraph_size: usize,
     /// Time per definition: a safety net only, since results that depend
     /// on the machine's speed would make builds differ; the other limits
     /// stop runs long before it on any program we have seen.
@@ -31,6 +35,7 @@ impl Config {
             level,
             iterations: 12,
             nodes: 10_000,
+            egraph_size: 4_000,
             time: Duration::from_secs(2),
             inline_size: 40,
             inline_depth: 3,

@@ -34,7 +34,7 @@ pub fn simplify(
     rules: &[rules::Rule],
     cfg: &Config,
 ) -> (Expr, Option<RunStats>) {
-    if !convert::worth_running(&e) {
+    if crate::size(&e) > cfg.egraph_size || !convert::worth_running(&e) {
         return (e, None);
     }
     let span = e.span;
