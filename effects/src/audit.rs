@@ -135,7 +135,8 @@ pub fn report(
     for &file in user {
         let module = module_key(db, file).to_string();
         let path = file.path(db).to_string();
-        let lines = LineIndex::new(file.text(db));
+        // Indexed when a row needs it: a check reports few files.
+        let mut lines = None;
         let in_scope = policy
             .scope
             .as_deref()
@@ -163,6 +164,7 @@ pub fn report(
                 Def::Global(_) => "value",
                 Def::Expr(..) => "expression",
             };
+            let lines = lines.get_or_insert_with(|| LineIndex::new(file.text(db)));
             let (line, column) = lines.line_col(item.offset(db));
             rows.push(Row {
                 from: explain.item_of(def).unwrap_or(item),
