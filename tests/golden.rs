@@ -1,9 +1,10 @@
 //! The golden programs of `tests/programs/`: each runs through the `fluent`
-//! binary in every execution tier and must print what its expectation
-//! comments say (see `tests/programs/README.md`). Each also runs in the
-//! interpreter at `-O0` and `-O3` with `--trace-effects`: the effects it
-//! performs, in order, must be the same (optimization never adds, drops,
-//! duplicates or reorders an effect).
+//! binary in every execution tier, unoptimized (`-O0`), at the default
+//! level and fully optimized (`-O3`), and must print what its expectation
+//! comments say (see `tests/programs/README.md`). The interpreter's runs
+//! at `-O0` and `-O3` also trace effects (`--trace-effects`): the effects
+//! the program performs, in order, must be the same (optimization never
+//! adds, drops, duplicates or reorders an effect).
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::io::Read;
@@ -19,6 +20,10 @@ const TIERS: &[(&str, &[&str])] = &[
     ("jit-eager", &["--jit", "eager"]),
     ("jit-default", &[]),
 ];
+
+/// The optimization levels each tier runs at besides the default (the
+/// interpreter's `-O0` and `-O3` runs are the effect-trace trial's).
+const LEVELS: &[&str] = &["-O0", "-O3"];
 
 /// A program that runs longer than this fails.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -224,12 +229,23 @@ fn main() {
             move || check_trace(&r, &f),
         ));
         for (tier, flags) in TIERS {
-            let (root, rel) = (root.clone(), rel.clone());
+            let (r, f) = (root.clone(), rel.clone());
             let flags: &'static [&'static str] = flags;
             trials.push(Trial::test(
                 format!("{tier}::{}", name.display()),
-                move || check(&root, &rel, flags),
+                move || check(&r, &f, flags),
             ));
+            if *tier == "interp" {
+                continue;
+            }
+            for level in LEVELS {
+                let (root, rel) = (root.clone(), rel.clone());
+                let flags: Vec<&'static str> = flags.iter().copied().chain([*level]).collect();
+                trials.push(Trial::test(
+                    format!("{tier}{level}::{}", name.display()),
+                    move || check(&root, &rel, &flags),
+                ));
+            }
         }
     }
     libtest_mimic::run(&args, trials).exit();

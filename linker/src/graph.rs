@@ -200,9 +200,14 @@ pub fn call_graph(db: &dyn Db, main: SourceFile) -> CallGraph {
             }
         }
     }
+    // One edge per pair (`update_edge` would search a node's edges for
+    // each: quadratic for a function that refers to many globals).
+    let mut seen = std::collections::HashSet::new();
     for (from, to) in edges {
         let to = node(&mut graph, &to);
-        graph.update_edge(from, to, ());
+        if seen.insert((from, to)) {
+            graph.add_edge(from, to, ());
+        }
     }
     CallGraph { graph, roots }
 }

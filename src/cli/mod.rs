@@ -241,8 +241,12 @@ enum AuditArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum EmitArg {
-    /// Core IR, per top-level item.
+    /// Core IR, per top-level item, as the optimizer leaves it.
     Core,
+    /// Optimized Core, each definition under a line of what was done.
+    Opt,
+    /// What the optimizer did to each definition, as a table.
+    OptReport,
     /// Bytecode, per function.
     Bytecode,
     /// Cranelift IR, per function, as the JIT builds it.
@@ -419,6 +423,8 @@ fn run_command(cmd: Command) -> i32 {
             };
             let kind = match kind {
                 EmitArg::Core => EmitKind::Core,
+                EmitArg::Opt => EmitKind::Opt,
+                EmitArg::OptReport => EmitKind::OptReport,
                 EmitArg::Bytecode => EmitKind::Bytecode,
                 EmitArg::Clif => EmitKind::Clif,
                 EmitArg::Asm => EmitKind::Asm,

@@ -104,6 +104,7 @@ fn children_that_crash_or_hang_are_findings() {
         max_depth: 12,
         fuel: None,
         gc_stress: true,
+        opt_level: 3,
     };
     assert_eq!(Spec::decode(&spec.encode()), Some(spec));
     let report = crash_report(None, "x\nthread 'main' panicked at a.rs:1:2:\nboom\nmore\n");
@@ -114,13 +115,16 @@ fn children_that_crash_or_hang_are_findings() {
 // Hand-written programs
 // ---------------------------------------------------------------------
 
-/// No fuel, `max_depth` frames, the JIT with `threshold` (or off).
+/// No fuel, `max_depth` frames, the JIT with `threshold` (or off), at
+/// -O1: these programs are about calls between tiers, which inlining
+/// (-O2) would remove.
 pub(super) fn spec(threshold: Option<u32>, max_depth: usize) -> Spec {
     Spec {
         threshold,
         max_depth,
         fuel: None,
         gc_stress: false,
+        opt_level: 1,
     }
 }
 

@@ -123,6 +123,8 @@ struct Spec {
     max_depth: usize,
     fuel: Option<u64>,
     gc_stress: bool,
+    /// The optimization level (`-O`).
+    opt_level: u8,
 }
 
 impl Spec {
@@ -132,6 +134,7 @@ impl Spec {
         max_depth: MAX_DEPTH,
         fuel: Some(FUEL),
         gc_stress: false,
+        opt_level: fluent_ir::DEFAULT_OPT_LEVEL,
     };
 
     /// The JIT with `threshold`, otherwise as `INTERP`.
@@ -162,9 +165,10 @@ impl Spec {
                 stress: self.gc_stress,
                 ..Default::default()
             },
-            // Every run at the default optimization level: optimization
-            // changes how much fuel a program uses (a folded call costs
-            // none). The golden suite compares -O0 with -O3.
+            // The runs compared share one optimization level:
+            // optimization changes how much fuel a program uses (a folded
+            // call costs none). The golden suite compares -O0 with -O3.
+            opt_level: self.opt_level,
             ..VmConfig::default()
         }
     }
@@ -182,11 +186,12 @@ impl Spec {
 
     fn encode(self) -> String {
         format!(
-            "{},{},{},{}",
+            "{},{},{},{},{}",
             self.threshold.map_or("off".into(), |t| t.to_string()),
             self.max_depth,
             self.fuel.map_or("none".into(), |f| f.to_string()),
-            self.gc_stress as u8
+            self.gc_stress as u8,
+            self.opt_level
         )
     }
 
@@ -202,11 +207,13 @@ impl Spec {
             f => Some(f.parse().ok()?),
         };
         let gc_stress = it.next()? == "1";
+        let opt_level = it.next()?.parse().ok()?;
         Some(Spec {
             threshold,
             max_depth,
             fuel,
             gc_stress,
+            opt_level,
         })
     }
 }

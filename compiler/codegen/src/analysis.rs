@@ -1,6 +1,7 @@
 //! Variable facts the code generator needs before it emits anything:
 //! which variables are assigned, which are captured by an inner lambda,
-//! and each lambda's free variables.
+//! and each lambda's free variables; and which calls and inlined bodies
+//! are in tail position of an inlined body.
 //!
 //! A variable that is both assigned (`set!`) and captured lives in a box,
 //! so every closure and the binding frame share one mutable cell. All other
@@ -71,7 +72,7 @@ impl Walker {
                 self.use_var(*v, lv);
                 self.expr(x, lv);
             }
-            ExprKind::SetGlobal(_, x) => self.expr(x, lv),
+            ExprKind::SetGlobal(_, x) | ExprKind::Inlined(_, x) => self.expr(x, lv),
             ExprKind::If(c, t, f) => {
                 self.expr(c, lv);
                 self.expr(t, lv);
@@ -169,7 +170,7 @@ fn collect_free(e: &Expr, used: &mut BTreeSet<VarId>, bound: &mut HashSet<VarId>
             use_var(v, used, bound);
             collect_free(x, used, bound);
         }
-        ExprKind::SetGlobal(_, x) => collect_free(x, used, bound),
+        ExprKind::SetGlobal(_, x) | ExprKind::Inlined(_, x) => collect_free(x, used, bound),
         ExprKind::If(c, t, f) => {
             collect_free(c, used, bound);
             collect_free(t, used, bound);
@@ -242,4 +243,30 @@ pub fn mentioned(e: &Expr) -> BTreeSet<VarId> {
     let mut used = BTreeSet::new();
     collect_free(e, &mut used, &mut HashSet::new());
     used
+}
+
+/// The calls and `Inlined` nodes in tail position of the function body
+/// `body`: those that would be tail calls if `body` were compiled as its
+/// own function. This follows the tail positions the code generator
+/// passes down (`FnGen::expr`'s `tail`): branches, the last of a
+/// sequence, the bodies of bindings, loops and clauses, a `try`'s handler
+/// (not its body). It stops at inlined bodies (they have their own) and
+/// lambdas.
+pub fn tail_calls(body: &Expr) -> HashSet<*const Expr> {
+    let mut out = HashSet::new();
+    let mut todo = vec![body];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            ExprKind::Inlined(..) | ExprKind::Call(..) | ExprKind::PrimCall(..) => {
+                out.insert(e as *const Expr);
+            }
+            ExprKind::If(_, t, f) => todo.extend([&**t, &**f]),
+            ExprKind::Seq(es) => todo.extend(es.last()),
+            ExprKind::Let(_, b) | ExprKind::Letrec(_, b) | ExprKind::Loop(_, _, b) => todo.push(b),
+            ExprKind::Match(_, clauses) => todo.extend(clauses.iter().map(|c| &c.body)),
+            ExprKind::Try(_, _, handler) => todo.push(handler),
+            _ => {}
+        }
+    }
+    out
 }

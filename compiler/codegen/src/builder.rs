@@ -1,7 +1,7 @@
 //! The function under construction: code, constants, registers, labels.
 
 use fluent_syntax::Span;
-use fluent_vm::bytecode::{Arity, CaptureSrc, Const, Op, Proto, Reg};
+use fluent_vm::bytecode::{Arity, CaptureSrc, Const, InlineScope, Op, Proto, Reg, ScopeRun};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,10 +28,19 @@ pub struct FnBuilder {
     pub span: Span,
     /// Set when the function exceeded a format limit.
     pub too_large: bool,
+    /// The unit-local file of the function's own code (not 0 for a
+    /// lambda written inside inlined code).
+    pub file: u32,
+    /// Inlined bodies so far, and the one emitted instructions are in.
+    pub scopes: Vec<InlineScope>,
+    scope_runs: Vec<ScopeRun>,
+    pub scope: Option<u32>,
+    /// Calls in tail position of the inlined body they are in.
+    scope_tail_calls: Vec<u32>,
 }
 
 impl FnBuilder {
-    pub fn new(name: Arc<str>, arity: Arity, span: Span) -> FnBuilder {
+    pub fn new(name: Arc<str>, arity: Arity, span: Span, file: u32) -> FnBuilder {
         FnBuilder {
             name,
             arity,
@@ -45,13 +54,58 @@ impl FnBuilder {
             loops: 0,
             span,
             too_large: false,
+            file,
+            scopes: vec![],
+            scope_runs: vec![],
+            scope: None,
+            scope_tail_calls: vec![],
         }
     }
 
     pub fn emit(&mut self, op: Op) -> usize {
+        let pc = self.code.len();
+        if self.scope_runs.last().and_then(|r| r.scope) != self.scope {
+            self.scope_runs.push(ScopeRun {
+                start: pc as u32,
+                scope: self.scope,
+            });
+        }
         self.code.push(op);
         self.spans.push(self.span);
-        self.code.len() - 1
+        pc
+    }
+
+    /// Makes `scope` (a child of the current one) the scope of the
+    /// instructions emitted next; returns the scope to go back to.
+    pub fn enter_scope(&mut self, scope: InlineScope) -> Option<u32> {
+        let outer = self.scope;
+        match u32::try_from(self.scopes.len()) {
+            Ok(i) if i != u32::MAX => {
+                self.scopes.push(scope);
+                self.scope = Some(i);
+            }
+            _ => self.too_large = true,
+        }
+        outer
+    }
+
+    /// Goes back to scope `outer` (from [`FnBuilder::enter_scope`]).
+    pub fn leave_scope(&mut self, outer: Option<u32>) {
+        self.scope = outer;
+    }
+
+    /// Records the call at `pc` (in an inline scope) as in tail position
+    /// of its inlined body.
+    pub fn scope_tail_call(&mut self, pc: usize) {
+        self.scope_tail_calls.push(pc as u32);
+    }
+
+    /// The unit-local file that the spans of the current scope point into.
+    pub fn current_file(&self) -> u32 {
+        match self.scope {
+            Some(s) => self.scopes[s as usize].file,
+            None => self.file,
+        }
     }
 
     /// The index the next instruction will have.
@@ -142,7 +196,7 @@ impl FnBuilder {
         Patch(self.emit(Op::PushCatch { dst, to: u32::MAX }))
     }
 
-    pub fn finish(self, file: u32, span: Span) -> Proto {
+    pub fn finish(self, span: Span) -> Proto {
         Proto {
             name: self.name,
             arity: self.arity,
@@ -155,8 +209,11 @@ impl FnBuilder {
             captures: self.captures,
             spans: self.spans,
             loops: self.loops,
-            file,
+            file: self.file,
             span,
+            scopes: self.scopes,
+            scope_runs: self.scope_runs,
+            scope_tail_calls: self.scope_tail_calls,
         }
     }
 }

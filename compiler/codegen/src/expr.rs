@@ -5,13 +5,15 @@
 //! Registers are allocated as a stack: a scope's variables and temporaries
 //! are freed when it ends.
 
-use crate::analysis::{VarFacts, free_vars, mentioned, mentions};
+use crate::analysis::{VarFacts, free_vars, mentioned, mentions, tail_calls};
 use crate::builder::FnBuilder;
 use fluent_ir::core::*;
 use fluent_syntax::Span;
-use fluent_vm::bytecode::{Arity, CaptureSrc, Const, GlobalName, Imm, Op, Proto, Reg};
+use fluent_vm::bytecode::{
+    Arity, CaptureSrc, Const, GlobalName, Imm, InlineScope, Op, Origin, Proto, Reg,
+};
 use fluent_vm::primitives::{self, PrimId};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Where a variable lives in the function being compiled.
 #[derive(Clone, Copy, Debug)]
@@ -41,7 +43,10 @@ pub(crate) struct UnitGen<'a> {
     pub globals: Vec<GlobalName>,
     /// The index of each global in `globals`.
     pub global_index: HashMap<GlobalName, u32>,
-    pub file: u32,
+    /// The items inlined code comes from (unit-local file `k` is
+    /// `origins[k - 1]`), and the unit-local file of each.
+    pub origins: Vec<Origin>,
+    pub origin_index: HashMap<Origin, u32>,
     pub too_large: bool,
 }
 
@@ -55,6 +60,17 @@ impl UnitGen<'_> {
         self.global_index.insert(g.clone(), i);
         i
     }
+
+    /// The unit-local file of inlined code from `origin`.
+    fn origin_file(&mut self, origin: Origin) -> u32 {
+        if let Some(&k) = self.origin_index.get(&origin) {
+            return k;
+        }
+        self.origins.push(origin.clone());
+        let k = self.origins.len() as u32;
+        self.origin_index.insert(origin, k);
+        k
+    }
 }
 
 /// Compiles one function.
@@ -63,6 +79,9 @@ pub(crate) struct FnGen<'u, 'a> {
     pub b: FnBuilder,
     pub locs: HashMap<VarId, Loc>,
     pub loops: HashMap<LoopId, LoopInfo>,
+    /// For each inlined body being compiled, innermost last: the calls
+    /// and `Inlined` nodes in its tail position.
+    tail_calls: Vec<HashSet<*const Expr>>,
 }
 
 fn prim(name: &str) -> PrimId {
@@ -76,6 +95,7 @@ impl<'u, 'a> FnGen<'u, 'a> {
             b,
             locs: HashMap::new(),
             loops: HashMap::new(),
+            tail_calls: Vec::new(),
         }
     }
 
@@ -214,12 +234,19 @@ impl<'u, 'a> FnGen<'u, 'a> {
                 self.lambda(l, dst);
                 self.ret_if(tail, dst);
             }
-            ExprKind::Call(f, args) => self.call(f, args, dst, tail),
-            ExprKind::PrimCall(p, args) => self.prim_call(*p, args, e.span, dst, tail),
+            ExprKind::Call(f, args) => {
+                let left = self.leaves_scope(e);
+                self.call(f, args, dst, tail, left)
+            }
+            ExprKind::PrimCall(p, args) => {
+                let left = self.leaves_scope(e);
+                self.prim_call(*p, args, e.span, dst, tail, left)
+            }
             ExprKind::Loop(id, bs, body) => self.loop_(*id, bs, body, dst, tail),
             ExprKind::Recur(id, args) => self.recur(*id, args),
             ExprKind::Match(v, clauses) => self.match_(v, clauses, dst, tail),
             ExprKind::Try(body, v, handler) => self.try_(body, *v, handler, dst, tail),
+            ExprKind::Inlined(o, body) => self.inlined(e, o, body, dst, tail),
             ExprKind::Tagged(tag, args) => {
                 let mark = self.b.next_reg;
                 let base = self.b.alloc_n(args.len().max(1));
@@ -411,7 +438,7 @@ impl<'u, 'a> FnGen<'u, 'a> {
             required: l.params.len() as u16,
             rest: l.rest.is_some(),
         };
-        let mut b = FnBuilder::new(name, arity, l.span);
+        let mut b = FnBuilder::new(name, arity, l.span, self.b.current_file());
         b.captures = captures;
         let mut child = FnGen::new(&mut *self.unit, b);
         for (i, v) in fv.iter().enumerate() {
@@ -430,17 +457,26 @@ impl<'u, 'a> FnGen<'u, 'a> {
         let result = child.b.alloc();
         child.expr(&l.body, result, true);
         let b = child.b;
-        let file = self.unit.file;
         self.unit.too_large |= b.too_large;
-        self.unit.protos.push(b.finish(file, l.span));
+        self.unit.protos.push(b.finish(l.span));
         let func = self.unit.protos.len() as u32;
         self.b.emit(Op::MakeClosure { dst, func });
         fv
     }
 
+    /// Whether call `e` is in tail position of the inlined body it is in
+    /// (not of the function, or it is a real tail call): a frame waiting
+    /// on it has left that body, as the tail call it would have been.
+    fn leaves_scope(&self, e: &Expr) -> bool {
+        self.tail_calls
+            .last()
+            .is_some_and(|set| set.contains(&(e as *const Expr)))
+    }
+
     /// Evaluates callee and arguments into consecutive registers from a
     /// base (reusing `dst` when it is the top register, saving a move).
-    fn call(&mut self, f: &Expr, args: &[Expr], dst: Reg, tail: bool) {
+    /// `leaves_scope`: see [`FnGen::leaves_scope`].
+    fn call(&mut self, f: &Expr, args: &[Expr], dst: Reg, tail: bool, leaves_scope: bool) {
         let mark = self.b.next_reg;
         let base = if self.b.is_top(dst) && !tail {
             dst
@@ -462,27 +498,40 @@ impl<'u, 'a> FnGen<'u, 'a> {
         if tail {
             self.b.emit(Op::TailCall { base, argc });
         } else {
-            self.b.emit(Op::Call { base, argc });
+            let pc = self.b.emit(Op::Call { base, argc });
+            if leaves_scope {
+                self.b.scope_tail_call(pc);
+            }
             self.mov(dst, base);
         }
         self.b.free_to(mark);
     }
 
-    fn prim_call(&mut self, p: PrimId, args: &[Expr], span: Span, dst: Reg, tail: bool) {
+    fn prim_call(
+        &mut self,
+        p: PrimId,
+        args: &[Expr],
+        span: Span,
+        dst: Reg,
+        tail: bool,
+        leaves_scope: bool,
+    ) {
         let info = primitives::info(p);
         if !info.accepts(args.len()) || (tail && info.name == "apply") {
             // A wrong argument count fails at run time, located; `apply`
             // in tail position must be a real tail call.
             let f = Expr::new(ExprKind::Prim(p), span);
-            return self.call(&f, args, dst, tail);
+            return self.call(&f, args, dst, tail, leaves_scope);
         }
+        // So `apply` in tail position of an inlined body leaves the body.
+        let apply_leaves = leaves_scope && info.name == "apply";
         if matches!(info.name, "+" | "*" | "-") && args.len() > 2 {
             // (+ a b c) is ((a + b) + c): left to right, like the
             // primitive. A loop over the arguments, not nested calls, so
             // that thousands of arguments neither nest deeply nor copy.
             let mark = self.b.next_reg;
             let acc = self.b.alloc();
-            self.prim_call(p, &args[..2], span, acc, false);
+            self.prim_call(p, &args[..2], span, acc, false, false);
             for x in &args[2..] {
                 let m = self.b.next_reg;
                 let b = self.operand(x);
@@ -534,11 +583,14 @@ impl<'u, 'a> FnGen<'u, 'a> {
         for (i, a) in args.iter().enumerate() {
             self.expr(a, base + i as Reg, false);
         }
-        self.b.emit(Op::CallPrim {
+        let pc = self.b.emit(Op::CallPrim {
             base,
             argc: args.len() as u16,
             prim: p.0,
         });
+        if apply_leaves {
+            self.b.scope_tail_call(pc);
+        }
         self.mov(dst, base);
         self.b.free_to(mark);
         self.ret_if(tail, dst);
@@ -687,6 +739,33 @@ impl<'u, 'a> FnGen<'u, 'a> {
             counter,
             to: header,
         });
+    }
+
+    /// Compiles the inlined body in place, in a new inline scope. Whether
+    /// the call it replaces was a tail call: for the function's own code,
+    /// whether this is its tail position (`tail`); inside another inlined
+    /// body (which is compiled with that body's `tail`, not its own),
+    /// whether the node is in that body's tail position.
+    fn inlined(&mut self, node: &Expr, o: &InlineOrigin, body: &Expr, dst: Reg, tail: bool) {
+        let was_tail = match self.tail_calls.last() {
+            Some(set) => set.contains(&(node as *const Expr)),
+            None => tail,
+        };
+        let file = self.unit.origin_file(Origin {
+            module: o.function.module.clone(),
+            offset: o.offset,
+        });
+        let outer = self.b.enter_scope(InlineScope {
+            parent: self.b.scope,
+            name: o.name.clone(),
+            file,
+            call: o.call,
+            tail: was_tail,
+        });
+        self.tail_calls.push(tail_calls(body));
+        self.expr(body, dst, tail);
+        self.tail_calls.pop();
+        self.b.leave_scope(outer);
     }
 
     fn try_(&mut self, body: &Expr, v: VarId, handler: &Expr, dst: Reg, tail: bool) {

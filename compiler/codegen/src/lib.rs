@@ -3,6 +3,13 @@
 //! [`compile_item`] is a salsa query keyed by the item, so an edit
 //! recompiles only the items whose Core changed. Its output ([`Unit`]) is
 //! position independent; the linker places it.
+//!
+//! Code the optimizer inlined (`ExprKind::Inlined`) is compiled in place,
+//! inside an inline scope of the function (see `fluent_vm::bytecode`'s
+//! `inline.rs`): its instructions keep the origin's spans, the scope names
+//! the origin's item (a unit-local file, [`Unit::origins`]) and the call it
+//! replaces, and whether that call was a tail call of the code around it.
+//! Errors inside then report what the call would have.
 
 mod analysis;
 mod builder;
@@ -31,7 +38,7 @@ pub enum Compiled {
 pub fn compile_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Compiled {
     match fluent_opt::optimized_item(db, item) {
         None => Compiled::LoweringFailed,
-        Some(core) => match generate(core, 0) {
+        Some(core) => match generate(core) {
             Some(unit) => Compiled::Unit(Arc::new(unit)),
             None => Compiled::TooLarge,
         },
@@ -39,9 +46,8 @@ pub fn compile_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Compiled {
 }
 
 /// Generates the unit of a lowered item. Proto 0 runs the item: it defines
-/// the global or evaluates the expression. `file` is recorded in every
-/// proto (the linker renumbers it).
-pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
+/// the global or evaluates the expression.
+pub fn generate(core: &CoreItem) -> Option<Unit> {
     let body = match &core.kind {
         ItemKind::Define { value, .. } => value,
         ItemKind::Expr(e) => e,
@@ -52,7 +58,8 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
         protos: vec![],
         globals: vec![],
         global_index: Default::default(),
-        file,
+        origins: vec![],
+        origin_index: Default::default(),
         too_large: false,
     };
     let b = FnBuilder::new(
@@ -62,6 +69,7 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
             rest: false,
         },
         core.span,
+        0,
     );
     let mut g = FnGen::new(&mut unit, b);
     let r = g.b.alloc();
@@ -86,10 +94,11 @@ pub fn generate(core: &CoreItem, file: u32) -> Option<Unit> {
     let b = g.b;
     let too_large = b.too_large || unit.too_large;
     let mut protos = unit.protos;
-    protos.insert(0, b.finish(file, core.span));
+    protos.insert(0, b.finish(core.span));
     (!too_large).then_some(Unit {
         protos,
         globals: unit.globals,
+        origins: unit.origins,
     })
 }
 

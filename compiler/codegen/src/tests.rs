@@ -57,11 +57,16 @@ fn functions(src: &str) -> Vec<(String, Function)> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let listing = disassemble(p, i, &global);
+            let listing = disassemble(p, i, &global, &|f, s| format!("{f}:{s:?}"));
             // Instruction lines are `  pc  Mnemonic operands...`.
             let ops = listing
                 .lines()
                 .skip(1)
+                .filter(|l| {
+                    l.split_whitespace()
+                        .next()
+                        .is_some_and(|w| w.parse::<u32>().is_ok())
+                })
                 .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
                 .collect();
             (p.name.to_string(), Function { listing, ops })

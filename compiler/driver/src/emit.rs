@@ -5,7 +5,7 @@ use crate::pipeline::{build, load, search_roots};
 use crate::session::Failure;
 use fluent_ir::file_items;
 use fluent_linker::{Disk, Loader};
-use fluent_opt::optimized_item;
+use fluent_opt::optimization;
 use fluent_vm::runtime::Output;
 use fluent_vm::{Vm, VmConfig};
 use std::path::{Path, PathBuf};
@@ -16,12 +16,34 @@ use std::sync::Arc;
 pub enum EmitKind {
     /// Core IR of each item, as the optimizer leaves it.
     Core,
+    /// As `Core`, each definition under a comment of what the optimizer
+    /// did to it.
+    Opt,
+    /// A table of what the optimizer did to each definition.
+    OptReport,
     /// Bytecode of each function.
     Bytecode,
     /// Cranelift IR of each function, as the JIT builds it.
     Clif,
     /// Machine code of each function, as the JIT compiles it.
     Asm,
+}
+
+/// How the opt report names an item: its global, or `<form N>` for the
+/// N-th top-level expression of its module.
+fn item_label(db: &Database, item: fluent_ir::Item<'_>) -> String {
+    match item.key(db) {
+        fluent_ir::ItemKey::Define(name) => {
+            format!("{}.{name}", fluent_ir::items::module_key(db, item.file(db)))
+        }
+        _ => {
+            let file = item.file(db);
+            let line = fluent_syntax::lines::LineIndex::new(file.text(db))
+                .line_col(item.offset(db))
+                .0;
+            format!("{}:{line}", file.path(db))
+        }
+    }
 }
 
 /// The chosen form of the program in `text`, restricted to functions
@@ -62,18 +84,32 @@ pub fn emit_with_roots(
     let mine = |p: &fluent_vm::bytecode::Proto| p.file >= 1;
     let mut out = String::new();
     match kind {
-        EmitKind::Core => {
-            for &item in files.iter().flat_map(|&f| file_items(&db, f)) {
-                if let Some(core) = optimized_item(&db, item) {
-                    let named = match &core.kind {
-                        fluent_ir::core::ItemKind::Define { name, .. } => Some(&*name.name),
-                        fluent_ir::core::ItemKind::Expr(_) => None,
-                    };
-                    if function.is_none() || function == named {
+        EmitKind::Core | EmitKind::Opt | EmitKind::OptReport => {
+            let items = files.iter().flat_map(|&f| file_items(&db, f));
+            let chosen = items.filter_map(|&item| {
+                let opt = optimization(&db, item);
+                let core = opt.core.as_ref()?;
+                let named = match &core.kind {
+                    fluent_ir::core::ItemKind::Define { name, .. } => Some(&*name.name),
+                    fluent_ir::core::ItemKind::Expr(_) => None,
+                };
+                (function.is_none() || function == named).then_some((item, opt, core))
+            });
+            let mut reports = Vec::new();
+            for (item, opt, core) in chosen {
+                match kind {
+                    EmitKind::OptReport => reports.push((item_label(&db, item), &opt.report)),
+                    _ => {
+                        if kind == EmitKind::Opt {
+                            out.push_str(&format!(";; {}\n", opt.report.summary()));
+                        }
                         out.push_str(&fluent_ir::pretty::print_item(core));
                         out.push_str("\n\n");
                     }
                 }
+            }
+            if kind == EmitKind::OptReport {
+                out = fluent_opt::report::table(opt_level, &reports);
             }
         }
         EmitKind::Bytecode => {
@@ -85,9 +121,18 @@ pub fn emit_with_roots(
                     .map(|n| n.to_string())
                     .unwrap_or_default()
             };
+            let locate = |file: u32, span: Option<fluent_syntax::Span>| match span {
+                Some(s) => image
+                    .locate(file, s)
+                    .map_or_else(|| "an unknown place".into(), |l| l.to_string()),
+                None => image
+                    .files
+                    .get(file as usize)
+                    .map_or_else(|| "an unknown file".into(), |f| f.path.to_string()),
+            };
             for (i, p) in image.protos.iter().enumerate() {
                 if mine(p) && function.is_none_or(|f| *p.name == *f) {
-                    out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global));
+                    out.push_str(&fluent_vm::bytecode::disassemble(p, i, &global, &locate));
                     out.push('\n');
                 }
             }

@@ -4,13 +4,15 @@ use crate::db::Database;
 use crate::units::{LinkItem, item_errors_of, link_items_of};
 use fluent_codegen::{Compiled, compile_item};
 use fluent_effects::declare::annotation_errors;
+use fluent_ir::items::module_key;
 use fluent_ir::{
     Db, Diagnostic, Item, SourceFile, exports, lower_item, module_header, module_scope, parse_file,
 };
 use fluent_linker::graph::call_graph;
 use fluent_linker::{Files, LinkInput, Linker, Loader, Tree};
+use fluent_vm::bytecode::Unit;
 use fluent_vm::image::{Image, SourceFile as ImageFile};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The problems found in `files`, in order: per file, syntax errors,
@@ -163,8 +165,65 @@ pub(crate) fn image_file(db: &dyn Db, f: SourceFile) -> ImageFile {
     ImageFile::new(f.path(db).clone(), f.text(db).clone())
 }
 
+/// The source files one link adds to a running program's image (a
+/// watcher's swap), each once and as it is now, numbered on from the
+/// image's; each becomes its module's file for the linker.
+pub(crate) struct AddedFiles {
+    pub files: Vec<ImageFile>,
+    index: HashMap<SourceFile, u32>,
+    first: u32,
+}
+
+impl AddedFiles {
+    /// None yet; the image has `first` files.
+    pub fn new(first: u32) -> AddedFiles {
+        AddedFiles {
+            files: Vec::new(),
+            index: HashMap::new(),
+            first,
+        }
+    }
+
+    /// The image file index of `f`, added on first use.
+    pub fn index(&mut self, db: &dyn Db, linker: &mut Linker, f: SourceFile) -> u32 {
+        if let Some(&i) = self.index.get(&f) {
+            return i;
+        }
+        let i = self.first + self.files.len() as u32;
+        self.files.push(image_file(db, f));
+        self.index.insert(f, i);
+        linker.set_module_file(module_key(db, f).clone(), i);
+        i
+    }
+
+    /// Adds the files (of `tree`) of the modules that code in `units` was
+    /// inlined from: an edit that moved an inlined function changes its
+    /// inliners, not its own code, so its file may not be added otherwise.
+    pub fn add_origins<'u>(
+        &mut self,
+        db: &dyn Db,
+        linker: &mut Linker,
+        tree: &[SourceFile],
+        units: impl IntoIterator<Item = &'u Unit>,
+    ) {
+        let modules: HashSet<&str> = units
+            .into_iter()
+            .flat_map(|u| u.origins.iter().map(|o| &*o.module))
+            .collect();
+        if modules.is_empty() {
+            return;
+        }
+        for &f in tree {
+            if modules.contains(&**module_key(db, f)) {
+                self.index(db, linker, f);
+            }
+        }
+    }
+}
+
 /// Links every item of `files`; file `i` gets image file index
-/// `first_file + i`.
+/// `first_file + i` (and is where the linker locates code inlined from
+/// its module from now on).
 pub fn link_files(
     db: &Database,
     linker: &mut Linker,
@@ -182,6 +241,9 @@ fn link_items(
     first_file: u32,
     keep: impl Fn(&LinkItem) -> bool,
 ) -> (Vec<fluent_vm::bytecode::Proto>, Vec<u32>) {
+    for (i, &file) in files.iter().enumerate() {
+        linker.set_module_file(module_key(db, file).clone(), first_file + i as u32);
+    }
     let mut inputs = Vec::new();
     for (i, &file) in files.iter().enumerate() {
         for item in link_items_of(db, file).iter() {
@@ -198,4 +260,73 @@ fn link_items(
     }
     let linked = linker.link(&inputs);
     (linked.protos, linked.init)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluent_syntax::Span;
+    use fluent_vm::bytecode::{Arity, InlineScope, Op, Origin, Proto};
+
+    /// A unit whose one function has code inlined from module `m`.
+    fn inlining_from_m() -> Unit {
+        let proto = Proto {
+            name: "f".into(),
+            arity: Arity {
+                required: 0,
+                rest: false,
+            },
+            nregs: 1,
+            code: vec![Op::Return { src: 0 }],
+            consts: vec![],
+            captures: vec![],
+            spans: vec![Span::new(1, 2)],
+            loops: 0,
+            file: 0,
+            span: Span::new(0, 3),
+            scopes: vec![InlineScope {
+                parent: None,
+                name: "g".into(),
+                file: 1,
+                call: Span::new(1, 2),
+                tail: false,
+            }],
+            scope_runs: vec![],
+            scope_tail_calls: vec![],
+        };
+        Unit {
+            protos: vec![proto],
+            globals: vec![],
+            origins: vec![Origin {
+                module: "m".into(),
+                offset: 3,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_swap_adds_the_files_its_inlined_code_comes_from() {
+        let db = Database::default();
+        let a = SourceFile::new(&db, "a.fl".into(), "(define (f) (g))".into());
+        let m = SourceFile::new(&db, "m.fl".into(), "\n\n(define (g) 2)".into());
+        let n = SourceFile::new(&db, "n.fl".into(), "".into());
+        let mut linker = Linker::new();
+        // The image has 5 files; `m` is one of them, as it was.
+        linker.set_module_file("m".into(), 2);
+        let mut added = AddedFiles::new(5);
+        assert_eq!(added.index(&db, &mut linker, a), 5);
+        assert_eq!(added.index(&db, &mut linker, a), 5);
+        let unit = inlining_from_m();
+        added.add_origins(&db, &mut linker, &[a, m, n], [&unit]);
+        let paths: Vec<&str> = added.files.iter().map(|f| &*f.path).collect();
+        assert_eq!(paths, ["a.fl", "m.fl"]);
+        // Code linked from now on points into m's text as it is now.
+        let linked = linker.link(&[LinkInput {
+            unit: &unit,
+            file: 5,
+            offset: 0,
+        }]);
+        assert_eq!(linked.protos[0].scopes[0].file, 6);
+        assert_eq!(linked.protos[0].scopes[0].call, Span::new(1, 2));
+    }
 }

@@ -5,6 +5,7 @@ use crate::db::Database;
 use crate::pipeline::{build_tree, image_file, link_files, link_image, load, search_roots};
 use crate::render::render;
 use fluent_codegen::{Compiled, compile_item};
+use fluent_ir::items::module_key;
 use fluent_ir::{Db, SourceFile, file_items};
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader};
 use fluent_vm::image::SourceFile as ImageFile;
@@ -209,6 +210,8 @@ impl Session {
         let mut files: Vec<ImageFile> = modules.iter().map(|&f| image_file(&self.db, f)).collect();
         self.nfiles += modules.len() as u32;
         let file_index = self.nfiles;
+        self.linker
+            .set_module_file(module_key(&self.db, self.file).clone(), file_index);
         let units: Vec<_> = file_items(&self.db, self.file)
             .iter()
             .filter(|it| it.offset(&self.db) >= start)

@@ -15,8 +15,9 @@
 //! compares the closure, so it falls back to the generic call). The old
 //! function is retired: its native code is not entered again (closures
 //! made before the change still run it, interpreted), though its memory is
-//! only freed with the VM's JIT module. There is no inlining yet, so no
-//! other function holds a copy of its code.
+//! only freed with the VM's JIT module. The watcher compiles at -O1 at
+//! most ([`WATCH_MAX_OPT_LEVEL`]), without inlining, so no other function
+//! holds a copy of its code.
 //!
 //! When the program ends (or fails), the watcher waits for the next change
 //! and runs it again from the start.
@@ -30,12 +31,12 @@
 //! are searched from the violating definitions only.
 
 use crate::db::Database;
-use crate::pipeline::{image_file, link_image, load};
+use crate::pipeline::{AddedFiles, link_image, load};
 use crate::render::render;
 use crate::units::Changes;
 use fluent_effects::EffectSession;
 use fluent_effects::audit::Policy;
-use fluent_ir::{Db, SourceFile};
+use fluent_ir::Db;
 use fluent_linker::graph::Def;
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
 use fluent_vm::runtime::Output;
@@ -46,6 +47,13 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The highest optimization level the watcher compiles at: -O1 rewrites
+/// within a definition only, while inlining (-O2) would copy a function
+/// into its callers, and into code that is already running (a loop at
+/// module level is never run again), where a swapped-in definition would
+/// not be seen.
+pub const WATCH_MAX_OPT_LEVEL: u8 = 1;
 
 /// How the watcher works.
 #[derive(Clone, Debug)]
@@ -116,7 +124,7 @@ pub fn watch(
     // Shared by this loop and the VM's refuel hook, which runs while the
     // program does (never both at once: the hook runs inside `run_init`).
     let state = Rc::new(RefCell::new(State {
-        db: Database::with_opt_level(config.opt_level),
+        db: Database::with_opt_level(config.opt_level.min(WATCH_MAX_OPT_LEVEL)),
         loader: Loader::new(roots),
         linker: Linker::new(),
         main: main.to_string(),
@@ -291,14 +299,10 @@ impl State {
             return;
         }
         // The changed files as they are now (spans point into them).
-        let mut file_index: HashMap<SourceFile, u32> = HashMap::new();
-        let mut files = Vec::new();
+        let mut added = AddedFiles::new(self.nfiles);
         let mut inputs = Vec::new();
         for c in &changed {
-            let index = *file_index.entry(c.file).or_insert_with(|| {
-                files.push(image_file(&self.db, c.file));
-                self.nfiles + files.len() as u32 - 1
-            });
+            let index = added.index(&self.db, &mut self.linker, c.file);
             if let Some(unit) = &c.item.unit {
                 inputs.push(LinkInput {
                     unit,
@@ -307,6 +311,9 @@ impl State {
                 });
             }
         }
+        let units = changed.iter().filter_map(|c| c.item.unit.as_deref());
+        added.add_origins(&self.db, &mut self.linker, &tree.order, units);
+        let files = added.files;
         let linked = self.linker.link(&inputs);
         self.nfiles += files.len() as u32;
         let names: Vec<String> = changed.iter().map(|c| c.item.def.to_string()).collect();

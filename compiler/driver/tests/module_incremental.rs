@@ -32,10 +32,17 @@ struct Tree {
 }
 
 impl Tree {
+    /// The tree at -O1: these tests are about what modules see of each
+    /// other, which inlining (-O2) would blur; see
+    /// [`an_edit_reoptimizes_the_definitions_that_inlined_it`].
     fn new() -> Tree {
+        Tree::at(1)
+    }
+
+    fn at(level: u8) -> Tree {
         let fs = MemoryFiles::from_fixture(TREE);
         let mut t = Tree {
-            db: Database::default(),
+            db: Database::with_opt_level(level),
             loader: Loader::new(search_roots(Path::new("main.fl"), &[])),
             fs,
         };
@@ -167,4 +174,21 @@ fn an_edit_that_keeps_a_function_pure_leaves_its_callers_optimized_code_alone() 
     assert!(!optimized.contains(&"geo/shapes.fl:area"), "{log:#?}");
     assert!(optimized.contains(&"util.fl:twice"), "{log:#?}");
     assert_eq!(ran(&log, "compile_item"), ["util.fl:twice"], "{log:#?}");
+}
+
+#[test]
+fn an_edit_reoptimizes_the_definitions_that_inlined_it() {
+    let mut t = Tree::at(2);
+    // area inlines twice, and main's expression inlines area and twice.
+    let log = t.edit("util.fl", "(* 2 x)", "(+ x x)");
+    let inliners = ["geo/shapes.fl:area", "main.fl:#0", "util.fl:twice"];
+    assert_eq!(ran(&log, "optimization"), inliners, "{log:#?}");
+    // main's calls fold to the same constants, so its code is not
+    // compiled again.
+    let changed = ["geo/shapes.fl:area", "util.fl:twice"];
+    assert_eq!(ran(&log, "compile_item"), changed, "{log:#?}");
+    // Nobody calls thrice: an edit of it re-optimizes it alone.
+    let log = t.edit("util.fl", "(* 3 x)", "(+ x x x)");
+    assert_eq!(ran(&log, "optimization"), ["util.fl:thrice"], "{log:#?}");
+    assert_eq!(ran(&log, "compile_item"), ["util.fl:thrice"], "{log:#?}");
 }

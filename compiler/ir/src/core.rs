@@ -129,6 +129,26 @@ pub enum ExprKind {
     Try(Box<Expr>, VarId, Box<Expr>),
     /// Build a tagged value: `(Some x)`.
     Tagged(Arc<str>, Vec<Expr>),
+    /// The body of another definition's function, inlined at a call by
+    /// the optimizer. Spans inside are relative to the start of the
+    /// origin's item, not this one's; errors inside report the origin's
+    /// locations and a backtrace frame for it, as the call would have.
+    Inlined(Arc<InlineOrigin>, Box<Expr>),
+}
+
+/// Where inlined code comes from (see [`ExprKind::Inlined`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InlineOrigin {
+    /// The global whose function was inlined: its module says which file
+    /// the spans inside refer to.
+    pub function: GlobalName,
+    /// The function's name as backtraces show it.
+    pub name: Arc<str>,
+    /// Where the origin's item starts in its file.
+    pub offset: u32,
+    /// The call the inlined code replaces, in the enclosing code's spans:
+    /// the enclosing frame's location while the inlined code runs.
+    pub call: Span,
 }
 
 /// A function.
@@ -189,6 +209,26 @@ impl Pattern {
                 ps.iter().for_each(|p| p.for_each_var(f))
             }
             Pattern::Pred(_, p) => p.for_each_var(f),
+        }
+    }
+
+    /// Calls `f` on each variable the pattern binds, mutably.
+    pub fn for_each_var_mut(&mut self, f: &mut impl FnMut(&mut VarId)) {
+        match self {
+            Pattern::Wild | Pattern::Lit(_) | Pattern::Nil => {}
+            Pattern::Bind(v) => f(v),
+            Pattern::As(v, p) => {
+                f(v);
+                p.for_each_var_mut(f);
+            }
+            Pattern::Pair(a, b) => {
+                a.for_each_var_mut(f);
+                b.for_each_var_mut(f);
+            }
+            Pattern::Vector(ps) | Pattern::Tagged(_, ps) | Pattern::Or(ps) => {
+                ps.iter_mut().for_each(|p| p.for_each_var_mut(f))
+            }
+            Pattern::Pred(_, p) => p.for_each_var_mut(f),
         }
     }
 
@@ -276,6 +316,7 @@ impl Expr {
                 f(body);
                 f(handler);
             }
+            ExprKind::Inlined(_, body) => f(body),
         }
     }
 
@@ -322,6 +363,7 @@ impl Expr {
                 g(body);
                 g(handler);
             }
+            ExprKind::Inlined(_, body) => g(body),
         }
     }
 

@@ -162,6 +162,9 @@ impl Printer<'_> {
                 ],
             ),
             ExprKind::Tagged(tag, args) => list(tag, args.iter().map(|a| self.expr(a))),
+            ExprKind::Inlined(o, body) => {
+                list("inlined", [atom(o.function.to_string()), self.expr(body)])
+            }
         }
     }
 

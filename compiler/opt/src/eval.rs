@@ -93,6 +93,33 @@ pub fn eval_call(
     to_lit(v)
 }
 
+/// Evaluates the primitive `p` on constant arguments, as
+/// [`eval_call`] would inside a call (same rules for giving up).
+pub fn eval_prim(p: PrimId, args: &[Lit]) -> Option<Lit> {
+    struct NoGlobals;
+    impl Globals for NoGlobals {
+        fn function(&self, _: &GlobalName) -> Option<Arc<Lambda>> {
+            None
+        }
+    }
+    let mut ev = Eval {
+        globals: &NoGlobals,
+        rt: Runtime::new(Heap::default(), Output::new(Box::new(std::io::sink()))),
+        fns: HashMap::new(),
+        slots: Vec::new(),
+        pending: Vec::new(),
+        fuel: 1,
+        stack_base: stack_position(),
+    };
+    let args = args
+        .iter()
+        .map(|l| ev.lit(l).map(V::Val))
+        .collect::<R<Vec<V>>>()
+        .ok()?;
+    let v = ev.prim(p, args).ok()?;
+    to_lit(v)
+}
+
 /// Why evaluation stopped short. There is one reason: give up.
 struct GiveUp;
 type R<T> = Result<T, GiveUp>;

@@ -2,9 +2,11 @@
 //! definition (tracked per definition, so an unchanged answer is
 //! backdated) and the Core of the functions folding may run.
 
+use crate::Config;
 use crate::eval::Globals;
+use crate::inline::{Callees, Candidate, inlinable};
 use crate::purity::Facts;
-use fluent_effects::infer::{DefKey, effects_of};
+use fluent_effects::infer::{DefKey, effects_of, program_effects};
 use fluent_ir::core::{ExprKind, ItemKind, Lambda};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
@@ -14,18 +16,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where each global of the program `main` is defined, by module and
-/// name.
+/// name; `None` for a global defined more than once (a later `define`
+/// replaces the value as `set!` would, so neither may be assumed).
 #[salsa::tracked(returns(ref))]
 pub fn definitions<'db>(
     db: &'db dyn Db,
     main: SourceFile,
-) -> HashMap<(Arc<str>, Arc<str>), Item<'db>> {
+) -> HashMap<(Arc<str>, Arc<str>), Option<Item<'db>>> {
     let mut out = HashMap::new();
     for f in program_files(db, main) {
         let module = module_key(db, f);
         for &item in file_items(db, f) {
             if let ItemKey::Define(name) = item.key(db) {
-                out.entry((module.clone(), name.clone())).or_insert(item);
+                out.entry((module.clone(), name.clone()))
+                    .and_modify(|d| *d = None)
+                    .or_insert(Some(item));
             }
         }
     }
@@ -41,7 +46,7 @@ pub fn definition_of<'db>(
     def: DefKey<'db>,
 ) -> Option<Item<'db>> {
     match def.def(db) {
-        Def::Global(g) => definitions(db, main).get(&key(g)).copied(),
+        Def::Global(g) => definitions(db, main).get(&key(g)).copied().flatten(),
         Def::Expr(..) => None,
     }
 }
@@ -66,6 +71,48 @@ pub fn returns_immediate<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db
         Some(l) => crate::purity::tail_immediate(&l.body, &facts, &mut vec![g.clone()]),
         None => false,
     }
+}
+
+/// Whether some code of the program `main` assigns the global `def` with
+/// `set!` (tracked, so callers depend on the answer only).
+#[salsa::tracked]
+pub fn assigned<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db>) -> bool {
+    match def.def(db) {
+        Def::Global(g) => program_effects(db, main).assigned.contains(g),
+        Def::Expr(..) => false,
+    }
+}
+
+/// The function `def` of the program `main`, if calls of it may be
+/// inlined (see `inline`).
+#[salsa::tracked]
+pub fn inline_candidate<'db>(
+    db: &'db dyn Db,
+    main: SourceFile,
+    def: DefKey<'db>,
+) -> Option<Arc<Candidate>> {
+    let Def::Global(g) = def.def(db) else {
+        return None;
+    };
+    let item = (*definition_of(db, main, def))?;
+    if *assigned(db, main, def) {
+        return None;
+    }
+    let core = lower_item(db, item).core.as_ref()?;
+    let ItemKind::Define { value, .. } = &core.kind else {
+        return None;
+    };
+    let ExprKind::Lambda(l) = &value.kind else {
+        return None;
+    };
+    let cfg = Config::at_level(*db.options().opt_level(db));
+    inlinable(g, l, &cfg).then(|| {
+        Arc::new(Candidate {
+            lambda: l.clone(),
+            vars: core.vars.clone(),
+            offset: item.offset(db),
+        })
+    })
 }
 
 /// Facts for optimizing `item` of the program `main`.
@@ -93,12 +140,25 @@ impl Globals for ProgramFacts<'_> {
     }
 }
 
+impl Callees for ProgramFacts<'_> {
+    fn candidate(&self, g: &GlobalName) -> Option<Arc<Candidate>> {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        inline_candidate(self.db, self.main, key).clone()
+    }
+
+    fn defined_before(&self, g: &GlobalName) -> bool {
+        Facts::defined_before(self, g)
+    }
+}
+
 impl Facts for ProgramFacts<'_> {
     fn pure_function(&self, g: &GlobalName) -> bool {
         let key = DefKey::new(self.db, Def::Global(g.clone()));
-        effects_of(self.db, self.main, key).is_some_and(|d| {
+        let pure = effects_of(self.db, self.main, key).is_some_and(|d| {
             d.call.is_some_and(|c| c.is_pure()) && d.init.is_pure() && d.calls_params == 0
-        })
+        });
+        // A global that is assigned may hold another function.
+        pure && !*assigned(self.db, self.main, key)
     }
 
     fn returns_immediate(&self, g: &GlobalName) -> bool {

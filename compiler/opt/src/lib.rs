@@ -1,39 +1,124 @@
 //! The optimizer: Core IR to Core IR, guarded by effect facts.
 //!
 //! [`optimized_item`] is what the code generator compiles: the item's Core
-//! after the rewrites the optimization level asks for. It is tracked per
-//! item and reads the effects of the definitions it calls one by one, so
-//! an edit re-optimizes the edited item and those whose facts about it
-//! changed.
+//! after the passes the optimization level asks for ([`Config`]), in order:
 //!
-//! - `purity`: folding of pure calls with constant arguments, dropping of
-//!   unused expressions that cannot fail, reuse of let-bound pure calls;
-//! - `eval`: the compile-time evaluator folding runs, under a fuel budget.
+//! 1. `inline` (-O2 and up): calls of small functions, in this module or
+//!    another, are replaced by their bodies (renumbered, wrapped in
+//!    `Inlined` so errors still report the callee's locations and frame);
+//! 2. `copies` (-O1 and up): a `let` of a variable to another goes;
+//! 3. `egraph` (-O1 and up): equality saturation with egg over the item,
+//!    with the rule tables of `egraph::rules` (arithmetic, control, `let`
+//!    constants), extraction of the cheapest equivalent;
+//! 4. `purity` (-O1 and up): calls of pure functions with constant
+//!    arguments run at compile time (`eval`), unused expressions that
+//!    cannot fail go, let-bound pure calls are reused.
+//!
+//! It is tracked per item ([`optimization`]), reading the facts it uses
+//! about other definitions through queries of their own (effects per
+//! definition, the Core of the callees it inlined or folded), so an edit
+//! re-optimizes the edited item and the items whose facts about it changed.
 
+pub mod config;
+pub mod copies;
+pub mod egraph;
 pub mod eval;
 pub mod facts;
+pub mod inline;
 pub mod purity;
+pub mod report;
 
-use fluent_ir::core::CoreItem;
+pub use config::{Config, Stop};
+pub use report::Report;
+
+use egraph::rules::{Table, of_tables};
+use fluent_ir::core::{CoreItem, Expr, ItemKind};
 use fluent_ir::{Db, Item, lower_item};
 use std::sync::Arc;
+
+/// An item's optimized Core, and what the optimizer did to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Optimized {
+    pub core: Option<Arc<CoreItem>>,
+    pub report: Report,
+}
 
 /// The Core the code generator compiles for `item` (`None` if it did not
 /// lower).
 #[salsa::tracked(returns(ref))]
 pub fn optimized_item<'db>(db: &'db dyn Db, item: Item<'db>) -> Option<Arc<CoreItem>> {
-    let core = lower_item(db, item).core.clone()?;
-    let options = db.options();
-    let (level, main) = (options.opt_level(db), options.main(db));
-    let Some(main) = main.filter(|_| *level > 0) else {
-        return Some(core);
+    optimization(db, item).core.clone()
+}
+
+/// [`optimized_item`] with its report.
+#[salsa::tracked(returns(ref))]
+pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
+    let Some(core) = lower_item(db, item).core.clone() else {
+        return Optimized {
+            core: None,
+            report: Report::default(),
+        };
     };
+    let options = db.options();
+    let (level, main) = (*options.opt_level(db), *options.main(db));
+    let size_before = size(body(&core));
+    let mut report = Report {
+        size_before,
+        size_after: size_before,
+        egraph: None,
+        inlined: Vec::new(),
+    };
+    let Some(main) = main.filter(|_| level > 0) else {
+        return Optimized {
+            core: Some(core),
+            report,
+        };
+    };
+    let cfg = Config::at_level(level);
     let facts = facts::ProgramFacts { db, main, item };
-    let optimized = purity::optimize(&core, &facts);
+    let mut item_core = (*core).clone();
+    let rules = of_tables(&[Table::Arithmetic, Table::Control, Table::Let]);
+    let mut value = std::mem::replace(body_mut(&mut item_core), Expr::unspecified(core.span));
+    if level >= 2 {
+        let inlined;
+        (value, inlined) = inline::inline(value, &mut item_core.vars, &facts, &cfg);
+        report.inlined = inlined;
+    }
+    let value = copies::propagate(value);
+    let (value, stats) = egraph::simplify(value, &facts, &rules, &cfg);
+    *body_mut(&mut item_core) = value;
+    report.egraph = stats;
+    let optimized = purity::optimize(&item_core, &facts);
+    report.size_after = size(body(&optimized));
     // Equal Core keeps the Arc (and everything downstream) as it was.
-    Some(if optimized == *core {
+    let core = if optimized == *core {
         core
     } else {
         Arc::new(optimized)
-    })
+    };
+    Optimized {
+        core: Some(core),
+        report,
+    }
+}
+
+fn body(item: &CoreItem) -> &Expr {
+    match &item.kind {
+        ItemKind::Define { value, .. } => value,
+        ItemKind::Expr(e) => e,
+    }
+}
+
+fn body_mut(item: &mut CoreItem) -> &mut Expr {
+    match &mut item.kind {
+        ItemKind::Define { value, .. } => value,
+        ItemKind::Expr(e) => e,
+    }
+}
+
+/// The number of Core expressions in `e`.
+pub fn size(e: &Expr) -> usize {
+    let mut n = 1;
+    e.for_each_child(&mut |x| n += size(x));
+    n
 }

@@ -18,6 +18,7 @@
 //! here replaces a pure expression by a literal or a variable, or removes
 //! one that cannot fail.
 
+use crate::copies::assigned_locals;
 use crate::eval::{Globals, eval_call};
 use fluent_ir::core::{CoreItem, Expr, ExprKind, ItemKind, Lit, VarId};
 use fluent_vm::bytecode::GlobalName;
@@ -73,13 +74,6 @@ pub fn optimize(item: &CoreItem, facts: &dyn Facts) -> CoreItem {
         vars: item.vars.clone(),
         span: item.span,
     }
-}
-
-fn assigned_locals(e: &Expr, out: &mut HashSet<VarId>) {
-    if let ExprKind::SetLocal(v, _) = &e.kind {
-        out.insert(*v);
-    }
-    e.for_each_child(&mut |x| assigned_locals(x, out));
 }
 
 struct Pass<'a> {
@@ -318,7 +312,7 @@ struct Key {
 }
 
 /// Primitives that call procedures they are given.
-fn calls_back(p: PrimId) -> bool {
+pub(crate) fn calls_back(p: PrimId) -> bool {
     !matches!(primitives::info(p).imp, primitives::PrimImpl::Fn(_))
 }
 
@@ -417,7 +411,7 @@ fn cannot_fail(e: &Expr) -> bool {
 }
 
 /// Pure primitives that accept any arguments (of the right count).
-fn never_fails(p: PrimId, argc: usize) -> bool {
+pub(crate) fn never_fails(p: PrimId, argc: usize) -> bool {
     const NAMES: &[&str] = &[
         "cons",
         "list",

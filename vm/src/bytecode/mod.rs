@@ -3,16 +3,23 @@
 //!
 //! A unit is position independent: `MakeClosure` names protos of the same
 //! unit and `GetGlobal`/`SetGlobal`/`DefGlobal` name entries of the unit's
-//! global table; spans are relative to the start of the definition. The
-//! linker rewrites all three when it places units into an [`crate::image::Image`],
-//! so the code generator's output for a definition does not change when
-//! another definition does.
+//! global table; spans are relative to the start of the definition, and
+//! file numbers are the unit's own (0: the definition's file; `k > 0`:
+//! [`Unit::origins`]`[k - 1]`, the item of a function inlined into it). The
+//! linker rewrites all four when it places units into an
+//! [`crate::image::Image`], so the code generator's output for a definition
+//! does not change when another definition does (except one it inlined).
+//!
+//! Inlined code keeps its origin's locations through inline scopes (see
+//! `inline.rs`).
 
 mod disasm;
+mod inline;
 mod opcodes;
 mod verify;
 
 pub use disasm::disassemble;
+pub use inline::{Entries, FrameEntry, InlineScope, NO_FILE, Origin, ScopeRun};
 pub use opcodes::{Imm, Op, Reg, Width};
 pub use verify::verify;
 
@@ -120,10 +127,20 @@ pub struct Proto {
     pub spans: Vec<Span>,
     /// The number of `Loop` back-edge counters.
     pub loops: u16,
-    /// The source file (an index into the image's files).
+    /// The source file (an index into the image's files; in a unit, see
+    /// the module docs).
     pub file: u32,
     /// Where the function was defined.
     pub span: Span,
+    /// The bodies of other functions inlined into this one (empty: none).
+    pub scopes: Vec<InlineScope>,
+    /// The scope of each instruction, as runs in code order (empty: all
+    /// the function's own).
+    pub scope_runs: Vec<ScopeRun>,
+    /// The calls (instruction indices, ascending) in tail position of the
+    /// inlined body they are in: a frame waiting on one has left that body,
+    /// as the tail call it would have been (see `inline.rs`).
+    pub scope_tail_calls: Vec<u32>,
 }
 
 /// The compiled form of one top-level item.
@@ -134,4 +151,8 @@ pub struct Unit {
     pub protos: Vec<Proto>,
     /// Globals the code refers to, by unit-local index.
     pub globals: Vec<GlobalName>,
+    /// The items of the functions inlined into this one: file number `k`
+    /// of a proto or inline scope of the unit is `origins[k - 1]` (0 is the
+    /// unit's own item).
+    pub origins: Vec<Origin>,
 }

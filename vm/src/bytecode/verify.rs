@@ -2,7 +2,8 @@
 //! constants, captures and code, and within the program's globals and
 //! functions. The interpreter relies on it to index without bounds checks,
 //! so a buggy compiler or a corrupt image is an error at load, never memory
-//! unsafety while running.
+//! unsafety while running. Inline scope tables are checked too (the
+//! backtrace walk relies on parents coming first).
 
 use super::{CaptureSrc, Const, Op, Proto};
 use crate::primitives::{self, PrimId};
@@ -61,6 +62,7 @@ fn check_proto(p: &Proto, protos: &[Proto], nglobals: usize) -> Result<(), Strin
     if p.spans.len() != len {
         return Err("spans and code differ in length".into());
     }
+    super::inline::check(p)?;
     if (p.arity.required as usize + p.arity.rest as usize) > n {
         return Err("parameters exceed registers".into());
     }

@@ -14,7 +14,9 @@
 //!          init     u32*
 //!          protos   (name str, arity (required u16, rest u8), nregs u16,
 //!                    code op*, consts const*, captures capture*,
-//!                    spans span*, loops u16, file u32, span)*
+//!                    spans span*, loops u16, file u32, span,
+//!                    scopes scope*, runs (start u32, scope index)*,
+//!                    tail calls u32*)*
 //! op       table position u8, then each operand at its type's width
 //! const    tag u8: 0 int i64 | 1 float f64 bits | 2 string | 3 symbol
 //!          | 4 keyword | 5 char u32 | 6 datum | 7 tag (name, arity u16)
@@ -23,6 +25,8 @@
 //!          | 2 str | 3 char | 4 bool u8 | 5 symbol | 6 keyword
 //!          | 7 list, 9 bracket, 10 vector: datum* | 8 dotted: datum* tail
 //! capture  0 local u16 | 1 upvalue u16
+//! scope    parent index, name str, file u32, call span, tail u8
+//!          (an inline scope; an index is a u32, u32::MAX for none)
 //! ```
 //!
 //! The fingerprint hashes the op table (names and operand widths) and the
@@ -39,7 +43,7 @@ mod read;
 mod write;
 
 use super::Image;
-use crate::bytecode::{Op, verify};
+use crate::bytecode::{NO_FILE, Op, verify};
 use crate::primitives;
 use fluent_syntax::ReaderConfig;
 pub(super) use read::Reader;
@@ -48,7 +52,7 @@ pub(super) use write::Writer;
 /// The first bytes of every image file.
 pub const MAGIC: &[u8; 10] = b"FLUENTIMG\0";
 /// The version of the layout above. Bump it when the layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 const HEADER_LEN: usize = MAGIC.len() + 4 + 8 + 8;
 
@@ -176,15 +180,23 @@ pub(super) fn fingerprint() -> u64 {
 
 /// What the verifier leaves to the loader: file and `init` indices, and
 /// that `init` functions can run as the VM runs them (no arguments, no
-/// captures).
+/// captures). A file index may be `NO_FILE` (a location the linker did
+/// not know).
 fn check(image: &Image) -> Result<(), String> {
     verify(&image.protos, 0, image.globals.len())?;
     let nfiles = image.files.len();
+    let bad = |f: u32| f as usize >= nfiles && f != NO_FILE;
     for (i, p) in image.protos.iter().enumerate() {
-        if p.file as usize >= nfiles {
+        if bad(p.file) {
             return Err(format!(
                 "function #{i} {} is in file {} of {nfiles}",
                 p.name, p.file
+            ));
+        }
+        if let Some(s) = p.scopes.iter().find(|s| bad(s.file)) {
+            return Err(format!(
+                "function #{i} {} inlines {} from file {} of {nfiles}",
+                p.name, s.name, s.file
             ));
         }
     }

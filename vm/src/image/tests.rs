@@ -2,7 +2,7 @@
 
 use super::codec::{Reader, Writer};
 use super::*;
-use crate::bytecode::{Arity, CaptureSrc, Const, Op, verify};
+use crate::bytecode::{Arity, CaptureSrc, Const, InlineScope, NO_FILE, Op, ScopeRun, verify};
 use crate::primitives;
 use fluent_syntax::{Datum, DatumKind};
 
@@ -58,6 +58,9 @@ fn proto(name: &str, required: u16, rest: bool, nregs: u16, code: Vec<Op>) -> Pr
         loops: 0,
         file: 0,
         span: span(0),
+        scopes: vec![],
+        scope_runs: vec![],
+        scope_tail_calls: vec![],
     }
 }
 
@@ -118,6 +121,7 @@ fn sample() -> Image {
             Op::GetUpval { dst: 2, idx: 0 },
             Op::Loop { counter: 1, to: 0 },
             Op::PushCatch { dst: 3, to: 6 },
+            Op::Call { base: 0, argc: 1 },
             Op::MakeClosure { dst: 4, func: 2 },
             Op::PopCatch {},
             Op::TagIs {
@@ -135,6 +139,28 @@ fn sample() -> Image {
     f.captures = vec![CaptureSrc::Local(3)];
     f.loops = 2;
     f.file = 1;
+    // Code inlined from file 0, and into that from a file the linker did
+    // not know, in tail position.
+    f.scopes = vec![
+        InlineScope {
+            parent: None,
+            name: "inl".into(),
+            file: 0,
+            call: span(40),
+            tail: false,
+        },
+        InlineScope {
+            parent: Some(0),
+            name: "deep ✓".into(),
+            file: NO_FILE,
+            call: span(50),
+            tail: true,
+        },
+    ];
+    f.scope_runs = [(2, Some(0)), (3, Some(1)), (5, None)]
+        .map(|(start, scope)| ScopeRun { start, scope })
+        .to_vec();
+    f.scope_tail_calls = vec![4];
     let mut g = proto("g", 0, false, 1, vec![Op::Return { src: 0 }]);
     g.captures = vec![CaptureSrc::Upval(0), CaptureSrc::Local(1)];
     g.file = 1;
@@ -177,6 +203,8 @@ fn an_image_round_trips() {
         panic!("not a datum")
     };
     assert_eq!(**q, quoted());
+    assert_eq!(back.protos[1].scopes.len(), 2);
+    assert_eq!(back.protos[1].scope_at(3), Some(1));
     assert_eq!(encode(&back), bytes);
     assert_eq!(
         decode(&encode(&Image::default())).unwrap(),

@@ -4,7 +4,6 @@
 use super::Vm;
 use crate::error::{BACKTRACE_HEAD, BACKTRACE_TAIL, BacktraceEntry, RuntimeError};
 use crate::heap::ErrorObj;
-use crate::image::Location;
 use crate::primitives::Fault;
 use crate::primitives::args::Cars;
 use crate::printer::Mode;
@@ -57,20 +56,46 @@ impl Vm {
     }
 
     /// The report for an uncaught fault, from the frames above `stop`.
+    /// A frame running inlined code has an entry per inlined function
+    /// (see `Proto::entries_at`); long backtraces keep the innermost and
+    /// outermost entries, and only the kept ones are located.
     fn report(&mut self, fault: Fault, stop: usize) -> RuntimeError {
         let message = self.error_message(&fault);
         let frames = &self.machine.frames()[stop.min(self.machine.depth())..];
-        let n = frames.len();
+        let protos = &self.image.protos;
+        // Every frame but the innermost is waiting on a call.
+        let innermost = frames.len().wrapping_sub(1);
+        let entries = |k: usize| {
+            let fr = &frames[k];
+            protos[fr.func as usize].entries_at((fr.pc as usize).checked_sub(1), k != innermost)
+        };
+        let total: usize = (0..frames.len()).map(|k| entries(k).count()).sum();
+        let kept = |i: usize| i < BACKTRACE_HEAD || i + BACKTRACE_TAIL >= total;
         let mut backtrace = Vec::new();
-        let mut elided = 0;
-        for (i, fr) in frames.iter().rev().enumerate() {
-            if i >= BACKTRACE_HEAD && i + BACKTRACE_TAIL < n {
-                elided += 1;
-                continue;
+        let (mut i, mut elided) = (0, 0);
+        for k in (0..frames.len()).rev() {
+            if !kept(i) {
+                // In the middle: skip the frame's entries unless the kept
+                // tail starts inside them.
+                let n = entries(k).count();
+                if !kept(i + n.saturating_sub(1)) {
+                    elided += n;
+                    i += n;
+                    continue;
+                }
             }
-            let function = self.image.protos[fr.func as usize].name.to_string();
-            let location = self.frame_location(fr.func, fr.pc);
-            backtrace.push(BacktraceEntry { function, location });
+            for e in entries(k) {
+                if kept(i) {
+                    let location = e.span.and_then(|s| self.image.locate(e.file, s));
+                    backtrace.push(BacktraceEntry {
+                        function: e.function.to_string(),
+                        location,
+                    });
+                } else {
+                    elided += 1;
+                }
+                i += 1;
+            }
         }
         let location = backtrace.first().and_then(|e| e.location.clone());
         RuntimeError {
@@ -96,12 +121,5 @@ impl Vm {
             return msg;
         }
         fault.message(&show)
-    }
-
-    /// Where function `func` is when its next instruction is `pc`.
-    fn frame_location(&self, func: u32, pc: u32) -> Option<Location> {
-        let proto = &self.image.protos[func as usize];
-        let span = *proto.spans.get((pc as usize).checked_sub(1)?)?;
-        self.image.locate(proto.file, span)
     }
 }

@@ -1,6 +1,8 @@
 //! Reading the payload back, checking every length and tag.
 
-use crate::bytecode::{Arity, CaptureSrc, Const, GlobalName, Op, Proto, Width};
+use crate::bytecode::{
+    Arity, CaptureSrc, Const, GlobalName, InlineScope, Op, Proto, ScopeRun, Width,
+};
 use crate::image::{Image, SourceFile};
 use fluent_syntax::{Datum, DatumKind, Span};
 use std::sync::Arc;
@@ -10,12 +12,14 @@ use std::sync::Arc;
 const FILE_BYTES: usize = 8;
 const GLOBAL_BYTES: usize = 8;
 const INIT_BYTES: usize = 4;
-const PROTO_BYTES: usize = 4 + 3 + 2 + 4 * 4 + 2 + 4 + 8;
+const PROTO_BYTES: usize = 4 + 3 + 2 + 4 * 4 + 2 + 4 + 8 + 4 * 3;
 const OP_BYTES: usize = 1;
 const CONST_BYTES: usize = 5;
 const CAPTURE_BYTES: usize = 3;
 const SPAN_BYTES: usize = 8;
 const DATUM_BYTES: usize = 9;
+const SCOPE_BYTES: usize = 4 + 4 + 4 + 8 + 1;
+const RUN_BYTES: usize = 8;
 
 /// The payload being read.
 pub(in crate::image) struct Reader<'a> {
@@ -179,6 +183,27 @@ impl<'a> Reader<'a> {
             t => Err(format!("corrupt image: unknown capture kind {t}")),
         })?;
         let spans = self.table(SPAN_BYTES, "spans", |r| r.span("a span"))?;
+        let loops = self.u16("a loop count")?;
+        let file = self.u32("a file index")?;
+        let span = self.span("a function span")?;
+        let scopes = self.table(SCOPE_BYTES, "inline scopes", |r| {
+            Ok(InlineScope {
+                parent: r.index("an inline scope's parent")?,
+                name: r.str("an inlined function's name")?,
+                file: r.u32("an inline scope's file")?,
+                call: r.span("an inlined call's span")?,
+                tail: r.bool("an inline scope's tail flag")?,
+            })
+        })?;
+        let scope_runs = self.table(RUN_BYTES, "inline scope runs", |r| {
+            Ok(ScopeRun {
+                start: r.u32("an inline scope run")?,
+                scope: r.index("an inline scope run")?,
+            })
+        })?;
+        let scope_tail_calls = self.table(INIT_BYTES, "inline tail calls", |r| {
+            r.u32("an inline tail call")
+        })?;
         Ok(Proto {
             name,
             arity,
@@ -187,10 +212,19 @@ impl<'a> Reader<'a> {
             consts,
             captures,
             spans,
-            loops: self.u16("a loop count")?,
-            file: self.u32("a file index")?,
-            span: self.span("a function span")?,
+            loops,
+            file,
+            span,
+            scopes,
+            scope_runs,
+            scope_tail_calls,
         })
+    }
+
+    /// An optional index (`u32::MAX`: none).
+    fn index(&mut self, what: &str) -> Result<Option<u32>, String> {
+        let i = self.u32(what)?;
+        Ok((i != u32::MAX).then_some(i))
     }
 
     pub(in crate::image) fn op(&mut self) -> Result<Op, String> {

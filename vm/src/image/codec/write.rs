@@ -94,6 +94,28 @@ impl Writer {
         self.u16(p.loops);
         self.u32(p.file);
         self.span(p.span);
+        self.len(p.scopes.len());
+        for s in &p.scopes {
+            self.index(s.parent);
+            self.str(&s.name);
+            self.u32(s.file);
+            self.span(s.call);
+            self.u8(s.tail as u8);
+        }
+        self.len(p.scope_runs.len());
+        for r in &p.scope_runs {
+            self.u32(r.start);
+            self.index(r.scope);
+        }
+        self.len(p.scope_tail_calls.len());
+        for &pc in &p.scope_tail_calls {
+            self.u32(pc);
+        }
+    }
+
+    /// An optional index: `u32::MAX` for none.
+    fn index(&mut self, i: Option<u32>) {
+        self.u32(i.unwrap_or(u32::MAX));
     }
 
     /// The op's table position, then each operand's low `width` bytes.

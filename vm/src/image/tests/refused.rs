@@ -195,11 +195,26 @@ fn quoted_data_nests_only_as_deep_as_allowed() {
 #[test]
 fn inconsistent_images_are_refused() {
     type Edit = fn(&mut Image);
-    let cases: [(&str, Edit); 6] = [
+    let cases: [(&str, Edit); 11] = [
         ("initialiser 3 out of 3", |i| i.init.push(3)),
         ("takes arguments", |i| i.init.push(1)),
         ("takes arguments or captures", |i| i.init.push(2)),
         ("in file 2 of 2", |i| i.protos[2].file = 2),
+        ("inlines inl from file 2 of 2", |i| {
+            i.protos[1].scopes[0].file = 2
+        }),
+        ("scope 0 has a parent that is not before it", |i| {
+            i.protos[1].scopes[0].parent = Some(1)
+        }),
+        ("run at 2 out of order", |i| {
+            i.protos[1].scope_runs[1].start = 2
+        }),
+        ("run at 5 names no scope", |i| {
+            i.protos[1].scope_runs[2].scope = Some(2)
+        }),
+        ("5 is not a call in an inline scope", |i| {
+            i.protos[1].scope_tail_calls.push(5)
+        }),
         ("global 1 out of 1", |i| {
             i.globals.pop();
         }),
