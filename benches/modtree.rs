@@ -16,12 +16,16 @@
 //!   database where the tree has been loaded and every item lowered and
 //!   compiled (`Loader::load` and `diagnostics`, untimed; `load` itself
 //!   would already infer, to check the effect declarations).
-//! - `effects/audit-one-edit`: in a database that has inferred the tree's
-//!   effects, the edited function alternates between its body and the
-//!   body after a `(display x)`, so its effects and those of its callers
-//!   change at every iteration; after the (untimed) load, `program_effects`
-//!   and the audit of the edited module (`audit` restricted to its file,
-//!   with the call path of each effect) are timed.
+//! - `effects/audit-one-edit`: the edited function alternates between its
+//!   body and the body after a `(display x)`, so its effects and those of
+//!   its callers change at every iteration. After the (untimed) load, an
+//!   `EffectSession` kept since the first load is updated (it finds the
+//!   edited file, reads its items' facts and solves the edited function
+//!   and its callers again) and audits the edited module (with the call
+//!   path of each effect): what `fluent watch --deny` does after a save.
+//! - `effects/audit-one-edit-whole`: the same edits, audited without a
+//!   session: `program_effects` (whole-program inference, one salsa query)
+//!   and `audit` restricted to the edited file.
 //!
 //! ```sh
 //! cargo bench --bench modtree
@@ -32,8 +36,9 @@
 //! medians against the targets (cold build <= 1 s, rebuild <= 20 ms,
 //! inference <= 100 ms, audit after an edit <= 5 ms), how one rebuild
 //! splits between `load` and `build`, how the audit after an edit splits
-//! between inference and the audit (also for an edit that leaves every
-//! effect as it was), and the salsa queries that one edit re-executed.
+//! between inference and the audit, with a session and without (also for
+//! an edit that leaves every effect as it was), and the salsa queries that
+//! one edit re-executed.
 
 #[path = "modtree/gen.rs"]
 mod generator;
@@ -47,7 +52,8 @@ use criterion::{BatchSize, Bencher, BenchmarkGroup, Criterion, SamplingMode};
 use fluent_driver::units::Changes;
 use fluent_driver::{Database, MemoryFiles, build_tree, diagnostics, load, render, search_roots};
 use fluent_effects::audit::{Policy, Report, audit};
-use fluent_effects::program_effects;
+use fluent_effects::session::Updated;
+use fluent_effects::{EffectSession, program_effects};
 use fluent_ir::{Diagnostic, SourceFile, file_items};
 use fluent_linker::{LinkInput, Linker, Loader, Tree as Loaded};
 use fluent_vm::Image;
@@ -242,7 +248,18 @@ fn main() {
                 .collect();
             let linked = wlinker.link(&inputs);
             let took = start.elapsed();
-            assert_eq!(changed.len(), 1, "one definition changed");
+            // The function, and check values whose calls into it the
+            // optimizer folded (their values change with it).
+            let edited = |c: &fluent_driver::units::ChangedDef| c.item.def.to_string();
+            assert!(
+                changed
+                    .iter()
+                    .any(|c| edited(c).ends_with(&format!(".{}", edit.name)))
+                    && changed
+                        .iter()
+                        .all(|c| edited(c).ends_with(&edit.name) || edited(c).ends_with("-check")),
+                "the edited function and folded check values changed"
+            );
             drop(linked);
             took
         })
@@ -290,6 +307,14 @@ fn main() {
     };
     let (loaded, file) = reload(&mut edb, &pure_text);
     infer_and_audit(&edb, &loaded, file);
+    let mut session = EffectSession::new();
+    session.update(&edb, loaded.main);
+    // Checks that the edited function's effects follow the edit.
+    let edited = |report: &Report, io: bool| {
+        let entry = report.entries.iter().find(|e| e.name == edit.name);
+        let effects = entry.expect("the edited function is audited").effects;
+        assert_eq!(effects.is_pure(), !io, "{}: {effects}", edit.name);
+    };
     let mut io = false;
     resample(&mut effects, 50, 5);
     effects.bench_function("audit-one-edit", |b| {
@@ -297,11 +322,21 @@ fn main() {
             io = !io;
             let (loaded, file) = reload(&mut edb, if io { &io_text } else { &pure_text });
             let start = Instant::now();
+            session.update(&edb, loaded.main);
+            let report = session.audit(&edb, &[file], &Policy::default());
+            let took = start.elapsed();
+            edited(&report, io);
+            took
+        })
+    });
+    effects.bench_function("audit-one-edit-whole", |b| {
+        per_iteration(b, || {
+            io = !io;
+            let (loaded, file) = reload(&mut edb, if io { &io_text } else { &pure_text });
+            let start = Instant::now();
             let report = infer_and_audit(&edb, &loaded, file);
             let took = start.elapsed();
-            let entry = report.entries.iter().find(|e| e.name == edit.name);
-            let effects = entry.expect("the edited function is audited").effects;
-            assert_eq!(effects.is_pure(), !io, "{}: {effects}", edit.name);
+            edited(&report, io);
             took
         })
     });
@@ -309,13 +344,24 @@ fn main() {
     c.final_summary();
 
     // The audit after an edit in two parts, inference and the audit of
-    // the edited module, for edits that alternate between `texts`.
+    // the edited module, for edits that alternate between `texts`: with
+    // the session (and what its updates did), and without.
     let mut split = |texts: [&String; 2]| {
+        let (mut updates, mut session_audits) = (Vec::new(), Vec::new());
         let (mut infers, mut audits) = (Vec::new(), Vec::new());
+        let mut did = Vec::new();
         let (loaded, file) = reload(&mut edb, texts[1]);
         infer_and_audit(&edb, &loaded, file);
+        session.update(&edb, loaded.main);
         for i in 0..21 {
             let (loaded, file) = reload(&mut edb, texts[i % 2]);
+            let start = Instant::now();
+            did.push(session.update(&edb, loaded.main));
+            updates.push(start.elapsed());
+            let start = Instant::now();
+            let report = session.audit(&edb, &[file], &Policy::default());
+            session_audits.push(start.elapsed());
+            assert!(!report.entries.is_empty());
             let start = Instant::now();
             program_effects(&edb, loaded.main);
             infers.push(start.elapsed());
@@ -324,7 +370,7 @@ fn main() {
             audits.push(start.elapsed());
             assert!(!report.entries.is_empty());
         }
-        (infers, audits)
+        (updates, session_audits, infers, audits, did)
     };
     let effect_edits = split([&io_text, &pure_text]);
     let constant_edits = split([&texts[1], &texts[0]]);
@@ -391,20 +437,28 @@ fn main() {
         verdict(median_ns(&home, "modtree/edit-one-body-watch", since), 20.0)
     );
     println!(
-        "Medians: effects/infer-cold {}; effects/audit-one-edit {}.",
+        "Medians: effects/infer-cold {}; effects/audit-one-edit {}; \
+         effects/audit-one-edit-whole {:.1} ms.",
         verdict(median_ns(&home, "effects/infer-cold", since), 100.0),
-        verdict(median_ns(&home, "effects/audit-one-edit", since), 5.0)
+        verdict(median_ns(&home, "effects/audit-one-edit", since), 5.0),
+        median_ns(&home, "effects/audit-one-edit-whole", since).unwrap_or(f64::NAN) / 1e6
     );
-    for (what, split) in [
-        ("effects change", &effect_edits),
-        ("effects stay", &constant_edits),
+    for (what, (updates, session_audits, infers, audits, did)) in [
+        ("effects change", effect_edits),
+        ("effects stay", constant_edits),
     ] {
+        let solved: Vec<usize> = did.iter().map(|u: &Updated| u.solved).collect();
         println!(
-            "Audit after an edit ({what}), medians of {}: program_effects {:.2} ms, \
-             audit of the edited module {:.2} ms.",
-            split.0.len(),
-            median_ms(split.0.clone()),
-            median_ms(split.1.clone())
+            "Audit after an edit ({what}), medians of {}: with the session, update {:.2} ms \
+             (files read again: {:?}, definitions solved again: {:?}) and audit of the \
+             edited module {:.2} ms; without, program_effects {:.2} ms and audit {:.2} ms.",
+            updates.len(),
+            median_ms(updates),
+            did.iter().map(|u| u.files).max().unwrap_or(0),
+            solved.iter().min().zip(solved.iter().max()),
+            median_ms(session_audits),
+            median_ms(infers),
+            median_ms(audits)
         );
     }
     println!(

@@ -51,8 +51,14 @@ fn wait_for(rx: &Receiver<String>, what: &str, want: impl Fn(&str) -> bool) -> V
 /// Starts `fluent watch main.fl` in folder `d`: the watcher and the lines
 /// of its stdout and stderr.
 fn start(d: &Path) -> (Watcher, Receiver<String>, Receiver<String>) {
+    start_with(d, &[])
+}
+
+/// As [`start`], with more arguments.
+fn start_with(d: &Path, more: &[&str]) -> (Watcher, Receiver<String>, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fluent"))
         .args(["watch", "main.fl", "--poll-ms", "50"])
+        .args(more)
         .current_dir(d)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -63,6 +69,12 @@ fn start(d: &Path) -> (Watcher, Receiver<String>, Receiver<String>) {
     let err = lines(child.stderr.take().expect("stderr"));
     (Watcher(child), out, err)
 }
+
+/// A program that prints `(message i)` for i = 0, 1, ... forever, from
+/// the module `greeting`.
+const TICKING_MAIN: &str = "(import \"greeting\" (message))\n\
+     (define (tick i) (when (= 0 (remainder i 200000)) (display (message (quotient i 200000))) (newline)))\n\
+     (let loop ((i 0)) (tick i) (loop (+ i 1)))\n";
 
 /// A fresh folder of this test process for test `name`.
 fn dir(name: &str) -> PathBuf {
@@ -81,13 +93,7 @@ fn an_edited_module_is_swapped_into_the_running_program() {
         "(define (message i) (string-append \"hello \" (number->string i)))\n",
     )
     .unwrap();
-    std::fs::write(
-        d.join("main.fl"),
-        "(import \"greeting\" (message))\n\
-         (define (tick i) (when (= 0 (remainder i 200000)) (display (message (quotient i 200000))) (newline)))\n\
-         (let loop ((i 0)) (tick i) (loop (+ i 1)))\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("main.fl"), TICKING_MAIN).unwrap();
     let (mut w, out, err) = start(&d);
 
     wait_for(&out, "from the first version", |l| l.starts_with("hello "));
@@ -131,6 +137,50 @@ fn a_program_that_does_not_compile_runs_once_it_is_fixed() {
     wait_for(&out, "the program's output", |l| l == "42");
     wait_for(&err, "the end of the run", |l| {
         l.contains("the program ended")
+    });
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn watch_with_deny_audits_every_save_incrementally() {
+    let d = dir("deny");
+    let module = d.join("greeting.fl");
+    let pure = "(define (shout s) (string-append s \"!\"))\n\
+                (define (message i) (shout (number->string i)))\n";
+    std::fs::write(&module, pure).unwrap();
+    std::fs::write(d.join("main.fl"), TICKING_MAIN).unwrap();
+    // main prints, but only `greeting` is checked.
+    let (_w, out, err) = start_with(&d, &["--deny", "io,state", "--in", "greeting"]);
+    wait_for(&err, "the first audit", |l| {
+        l == "watch: no violations of --deny io,state"
+    });
+    wait_for(&out, "the program's output", |l| l == "0!");
+    // `shout` now prints: it and `message`, which calls it, violate.
+    std::fs::write(
+        &module,
+        pure.replace("(string-append", "(display s) (string-append"),
+    )
+    .unwrap();
+    let seen = wait_for(&err, "the second violation", |l| {
+        l.starts_with("  greeting.message ")
+    });
+    let at = seen
+        .iter()
+        .position(|l| l.starts_with("error[E0502]"))
+        .expect("the violations' header");
+    assert_eq!(
+        seen[at..],
+        [
+            "error[E0502]: 2 violations of --deny io,state",
+            "  greeting.shout (greeting.fl:1:1) may perform io: shout (greeting.fl:1:19) -> display",
+            "  greeting.message (greeting.fl:2:1) may perform io: message (greeting.fl:2:21) -> shout (greeting.fl:1:19) -> display",
+        ],
+        "{seen:?}"
+    );
+    // Fixed again.
+    std::fs::write(&module, pure).unwrap();
+    wait_for(&err, "the audit after the fix", |l| {
+        l == "watch: no violations of --deny io,state"
     });
     let _ = std::fs::remove_dir_all(&d);
 }

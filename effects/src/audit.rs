@@ -2,6 +2,11 @@
 //! per effect, the shortest call path to where it is performed; and the
 //! `--deny` check.
 //!
+//! [`audit`] and [`check`] read whole-program inference; an
+//! [`crate::EffectSession`] reports through the same [`report`], which
+//! searches call paths forward from the reported definitions only (see
+//! `paths`), so auditing one file reads little beyond that file.
+//!
 //! The JSON form (`--format json`) is a stable schema, version 1:
 //!
 //! ```json
@@ -25,10 +30,10 @@
 
 use crate::EffectSet;
 use crate::declare::declare_body;
-use crate::infer::{program_effects, program_files};
-use crate::paths::{Explainer, Lines, Step, def_label, render_path};
+use crate::infer::{EffectTable, program_effects, program_files};
+use crate::paths::{Explainer, Lines, Modules, Step, def_label, render_path};
 use fluent_ir::items::module_key;
-use fluent_ir::{Db, SourceFile, file_items};
+use fluent_ir::{Db, Item, SourceFile, file_items};
 use fluent_linker::graph::{Def, item_refs};
 use fluent_syntax::LineIndex;
 use fluent_vm::effect::EffectKind;
@@ -68,55 +73,146 @@ pub struct Report {
 /// Audits the program `main`; `user` are the files to report on (the
 /// program's own, not the prelude), in order.
 pub fn audit(db: &dyn Db, main: SourceFile, user: &[SourceFile], policy: &Policy) -> Report {
-    let table = program_effects(db, main);
-    let files = program_files(db, main);
-    let explain = Explainer::new(db, &files, table);
-    let mut entries = Vec::new();
-    let mut violations = Vec::new();
+    whole_program(db, main, user, policy, Paths::Every)
+}
+
+/// Checks `policy` on the program `main`: a report of the violating
+/// definitions of `user` alone, each with the paths of its violations.
+pub fn check(db: &dyn Db, main: SourceFile, user: &[SourceFile], policy: &Policy) -> Report {
+    whole_program(db, main, user, policy, Paths::Violations)
+}
+
+/// [`report`] under whole-program inference.
+fn whole_program(
+    db: &dyn Db,
+    main: SourceFile,
+    user: &[SourceFile],
+    policy: &Policy,
+    paths: Paths,
+) -> Report {
+    let modules = Modules::new(db, &program_files(db, main));
+    report(db, program_effects(db, main), &modules, user, policy, paths)
+}
+
+/// Which definitions a report lists, with which call paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paths {
+    /// Every definition, with a path per effect.
+    Every,
+    /// The definitions that break the policy, with a path per violation.
+    Violations,
+}
+
+/// A definition to report, before its paths.
+struct Row<'db> {
+    /// Where its effects come from: its item, or for a name defined
+    /// twice, the last definition.
+    from: Item<'db>,
+    def: Def,
+    kind: &'static str,
+    effects: EffectSet,
+    /// The kinds it must not perform.
+    denied: EffectSet,
+    /// Index into the files' names.
+    file: usize,
+    line: u32,
+    column: u32,
+}
+
+/// The audit of `user`'s definitions under `table` (whole-program
+/// inference or a session), with the program's `modules` to follow calls.
+pub fn report(
+    db: &dyn Db,
+    table: &dyn EffectTable,
+    modules: &Modules,
+    user: &[SourceFile],
+    policy: &Policy,
+    paths: Paths,
+) -> Report {
+    let mut explain = Explainer::new(db, table, modules);
+    let mut names = Vec::new();
+    let mut rows = Vec::new();
     for &file in user {
         let module = module_key(db, file).to_string();
         let path = file.path(db).to_string();
-        let lines = LineIndex::new(file.text(db));
+        // Indexed when a row needs it: a check reports few files.
+        let mut lines = None;
         let in_scope = policy
             .scope
             .as_deref()
             .is_none_or(|g| glob(g, &module) || glob(g, &path));
+        let denied = if in_scope {
+            policy.deny
+        } else {
+            EffectSet::PURE
+        };
+        names.push((module, path));
         for &item in file_items(db, file) {
             if declare_body(item.syntax(db)).is_some() {
                 continue;
             }
             let def = &item_refs(db, item).def;
-            let Some(d) = table.defs.get(def) else {
+            let Some(d) = table.def_effects(def) else {
                 continue;
             };
+            let effects = d.reported();
+            if paths == Paths::Violations && effects.meet(denied).is_pure() {
+                continue;
+            }
             let kind = match def {
                 Def::Global(_) if d.call.is_some() => "function",
                 Def::Global(_) => "value",
                 Def::Expr(..) => "expression",
             };
-            let name = def_label(def);
-            let effects = d.reported();
-            let paths = effects
-                .kinds()
-                .map(|k| (k, explain.path(db, def, k)))
-                .collect();
+            let lines = lines.get_or_insert_with(|| LineIndex::new(file.text(db)));
             let (line, column) = lines.line_col(item.offset(db));
-            if in_scope {
-                for k in effects.kinds().filter(|k| policy.deny.contains(*k)) {
-                    violations.push((entries.len(), k));
-                }
-            }
-            entries.push(Entry {
-                name,
-                module: module.clone(),
-                file: path.clone(),
-                line,
-                column,
+            rows.push(Row {
+                from: explain.item_of(def).unwrap_or(item),
+                def: def.clone(),
                 kind,
                 effects,
-                paths,
+                denied,
+                file: names.len() - 1,
+                line,
+                column,
             });
         }
+    }
+    // The kinds each row needs a path for.
+    let wanted = |r: &Row| match paths {
+        Paths::Every => r.effects,
+        Paths::Violations => r.effects.meet(r.denied),
+    };
+    for kind in EffectKind::ALL {
+        let roots: Vec<_> = rows
+            .iter()
+            .filter(|r| wanted(r).contains(kind))
+            .map(|r| r.from)
+            .collect();
+        if !roots.is_empty() {
+            explain.search(kind, &roots);
+        }
+    }
+    let mut entries = Vec::new();
+    let mut violations = Vec::new();
+    for r in rows {
+        for k in r.effects.kinds().filter(|k| r.denied.contains(*k)) {
+            violations.push((entries.len(), k));
+        }
+        let (module, file) = &names[r.file];
+        entries.push(Entry {
+            name: def_label(&r.def),
+            module: module.clone(),
+            file: file.clone(),
+            line: r.line,
+            column: r.column,
+            kind: r.kind,
+            effects: r.effects,
+            paths: wanted(&r)
+                .kinds()
+                .map(|k| (k, explain.path(r.from, k)))
+                .collect(),
+        });
     }
     Report {
         entries,
@@ -163,11 +259,7 @@ impl Report {
             "error[E0502]: {} violation{} of --deny {}\n",
             self.violations.len(),
             if self.violations.len() == 1 { "" } else { "s" },
-            self.denied
-                .kinds()
-                .map(EffectKind::name)
-                .collect::<Vec<_>>()
-                .join(",")
+            self.denied.list()
         );
         for &(i, k) in &self.violations {
             let e = &self.entries[i];

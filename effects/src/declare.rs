@@ -5,8 +5,8 @@
 //! contradiction with the call path that brings the effect in.
 
 use crate::EffectSet;
-use crate::infer::{program_effects, program_files};
-use crate::paths::{Explainer, render_path};
+use crate::infer::{EffectTable, program_effects, program_files};
+use crate::paths::{Explainer, Modules, render_path};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Diagnostic, ItemKey, SourceFile, file_items};
 use fluent_linker::graph::Def;
@@ -115,7 +115,8 @@ pub fn annotation_errors(db: &dyn Db, main: SourceFile) -> Vec<Diagnostic> {
     if bad.is_empty() {
         return errors;
     }
-    let explain = Explainer::new(db, &files, table);
+    let modules = Modules::new(db, &files);
+    let mut explain = Explainer::new(db, table, &modules);
     errors.extend(bad.into_iter().map(|(file, d, def, excess)| {
         let declared = if d.pure {
             "pure".to_string()
@@ -129,8 +130,9 @@ pub fn annotation_errors(db: &dyn Db, main: SourceFile) -> Vec<Diagnostic> {
             d.name
         );
         let mut diag = Diagnostic::error("E0501", file, d.span, message);
+        let item = explain.item_of(&def);
         for kind in excess.kinds() {
-            let path = explain.path(db, &def, kind);
+            let path = item.map(|it| explain.path(it, kind)).unwrap_or_default();
             diag = diag.with_help(format!("{}: {}", kind.name(), render_path(db, &path)));
         }
         diag

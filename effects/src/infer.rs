@@ -6,7 +6,9 @@
 //! passed to them). Tarjan's algorithm (petgraph) orders the strongly
 //! connected components callees first; inside each, the equations are
 //! iterated to their least fixpoint (effect sets and called-parameter sets
-//! only grow, and are finite).
+//! only grow, and are finite). The equations and the solver are in
+//! `solve`, shared with the [`crate::session::EffectSession`] that keeps
+//! them between edits.
 //!
 //! An unknown call may do whatever the program can: the union of every
 //! effect written anywhere in it. A global that some code assigns with
@@ -15,17 +17,17 @@
 //! [`program_effects`] is salsa-tracked on the main file and reads only
 //! [`item_facts`], so an edit that leaves every item's facts equal does not
 //! run it; [`effects_of`] is tracked per definition, so callers whose
-//! effects did not change are backdated when it does run.
+//! effects did not change are backdated when it does run. Audits read
+//! results through [`EffectTable`], which both implement.
 
 use crate::EffectSet;
-use crate::summary::{Arg, Body, Callee, Facts, item_facts};
+use crate::solve::Graph;
+use crate::summary::{Arg, Facts, item_facts};
 use fluent_ir::{Db, SourceFile, file_items};
 pub use fluent_linker::graph::program_files;
 use fluent_linker::graph::{Def, item_refs};
 use fluent_vm::bytecode::GlobalName;
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What inference concludes of one definition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -57,33 +59,45 @@ pub struct ProgramEffects {
     pub assigned: BTreeSet<GlobalName>,
 }
 
-impl ProgramEffects {
+/// Inference's answers, from whole-program inference ([`ProgramEffects`])
+/// or kept up to date across edits ([`crate::session::EffectSession`]):
+/// what audits and call paths read.
+pub trait EffectTable {
+    /// What inference concluded of `def`, if the program defines it.
+    fn def_effects(&self, def: &Def) -> Option<DefEffects>;
+
+    /// What an unknown procedure may do.
+    fn anything(&self) -> EffectSet;
+
+    /// Whether `g` is assigned with `set!` somewhere.
+    fn is_assigned(&self, g: &GlobalName) -> bool;
+
     /// What calling `g` may do, before the arguments it calls.
-    pub fn call_of(&self, g: &GlobalName) -> EffectSet {
-        match self.defs.get(&Def::Global(g.clone())) {
-            Some(DefEffects { call: Some(c), .. }) if !self.assigned.contains(g) => *c,
-            _ => self.anything,
+    fn call_of(&self, g: &GlobalName) -> EffectSet {
+        match self.def_effects(&Def::Global(g.clone())) {
+            Some(DefEffects { call: Some(c), .. }) if !self.is_assigned(g) => c,
+            _ => self.anything(),
         }
     }
 
     /// The parameters `g` calls.
-    pub fn params_of(&self, g: &GlobalName) -> u64 {
-        match self.defs.get(&Def::Global(g.clone())) {
-            Some(d) if d.call.is_some() && !self.assigned.contains(g) => d.calls_params,
+    fn params_of(&self, g: &GlobalName) -> u64 {
+        match self.def_effects(&Def::Global(g.clone())) {
+            Some(d) if d.call.is_some() && !self.is_assigned(g) => d.calls_params,
             _ => 0,
         }
     }
 
     /// What calling an argument may do.
-    pub fn arg_effects(&self, a: &Arg) -> EffectSet {
+    fn arg_effects(&self, a: &Arg) -> EffectSet {
         match a {
             Arg::Counted | Arg::Param(_) => EffectSet::PURE,
             Arg::Prim(p) => crate::primitive_effects(*p),
-            Arg::Unknown => self.anything,
+            Arg::Unknown => self.anything(),
             Arg::Global(h) => {
                 // Called with arguments this site does not know.
                 let unknown_args = if self.params_of(h) != 0 {
-                    self.anything
+                    self.anything()
                 } else {
                     EffectSet::PURE
                 };
@@ -92,59 +106,24 @@ impl ProgramEffects {
         }
     }
 
-    /// A body's effects and the parameters it calls, under this table.
-    pub fn body(&self, b: &Body) -> (EffectSet, u64) {
-        let mut e = b.direct;
-        let mut params = 0u64;
-        for s in &b.sites {
-            let here = match &s.callee {
-                Callee::Unknown => self.anything,
-                Callee::Param(i) => {
-                    params |= bit(*i);
-                    EffectSet::PURE
-                }
-                Callee::Global(g) => {
-                    let mut here = self.call_of(g);
-                    let called = self.params_of(g);
-                    for i in (0..64).filter(|i| called & (1 << i) != 0) {
-                        match s.args.get(i as usize) {
-                            Some(Arg::Param(j)) => params |= bit(*j),
-                            Some(a) => here = here.join(self.arg_effects(a)),
-                            None => here = here.join(self.anything),
-                        }
-                    }
-                    here
-                }
-            };
-            e = e.join(here.minus(s.mask));
-        }
-        (e, params)
-    }
-
-    fn eval(&self, f: &Facts) -> DefEffects {
-        let (init, _) = self.body(&f.init);
-        let (call, calls_params) = match &f.call {
-            Some(b) => {
-                let (e, p) = self.body(b);
-                (Some(e), p)
-            }
-            None => (None, 0),
-        };
-        DefEffects {
-            init,
-            call,
-            calls_params,
-        }
-    }
-
     /// What `def` may do, as the audit reports it.
-    pub fn of(&self, def: &Def) -> Option<EffectSet> {
-        self.defs.get(def).map(DefEffects::reported)
+    fn of(&self, def: &Def) -> Option<EffectSet> {
+        self.def_effects(def).map(|d| d.reported())
     }
 }
 
-fn bit(i: u32) -> u64 {
-    if i < 64 { 1 << i } else { 0 }
+impl EffectTable for ProgramEffects {
+    fn def_effects(&self, def: &Def) -> Option<DefEffects> {
+        self.defs.get(def).copied()
+    }
+
+    fn anything(&self) -> EffectSet {
+        self.anything
+    }
+
+    fn is_assigned(&self, g: &GlobalName) -> bool {
+        self.assigned.contains(g)
+    }
 }
 
 #[salsa::tracked(returns(ref))]
@@ -158,65 +137,25 @@ pub fn program_effects(db: &dyn Db, main: SourceFile) -> ProgramEffects {
     infer(&facts)
 }
 
-/// Inference over items' facts (see the module docs).
+/// Inference over items' facts, in program order (see the module docs):
+/// [`Graph`] over every definition, solved whole.
 pub fn infer(facts: &[(Def, &Facts)]) -> ProgramEffects {
-    let mut table = ProgramEffects::default();
+    let mut anything = EffectSet::PURE;
+    let mut assigned = BTreeSet::new();
     for (_, f) in facts {
-        table.anything = table.anything.join(f.anywhere);
-        table.assigned.extend(f.assigns.iter().cloned());
+        anything = anything.join(f.anywhere);
+        assigned.extend(f.assigns.iter().cloned());
     }
-    let index: HashMap<&Def, usize> = facts.iter().enumerate().map(|(i, (d, _))| (d, i)).collect();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(facts.len(), facts.len());
-    for i in 0..facts.len() {
-        graph.add_node(i);
+    let mut graph = Graph::default();
+    graph.set_globals(anything, assigned);
+    for (def, f) in facts {
+        graph.put(def, f);
     }
-    for (i, (_, f)) in facts.iter().enumerate() {
-        let bodies = std::iter::once(&f.init).chain(&f.call);
-        for s in bodies.flat_map(|b| &b.sites) {
-            let globals = match &s.callee {
-                Callee::Global(g) => Some(g),
-                _ => None,
-            }
-            .into_iter()
-            .chain(s.args.iter().filter_map(|a| match a {
-                Arg::Global(h) => Some(h),
-                _ => None,
-            }));
-            for g in globals {
-                if let Some(&j) = index.get(&Def::Global(g.clone())) {
-                    graph.update_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                }
-            }
-        }
+    for id in graph.ids() {
+        graph.resolve(id);
     }
-    // Components come callees first.
-    for scc in tarjan_scc(&graph) {
-        // From the bottom, so the fixpoint is the least one.
-        for n in &scc {
-            let (def, f) = &facts[graph[*n]];
-            let bottom = DefEffects {
-                call: f.call.as_ref().map(|_| EffectSet::PURE),
-                ..DefEffects::default()
-            };
-            table.defs.insert(def.clone(), bottom);
-        }
-        loop {
-            let mut changed = false;
-            for n in &scc {
-                let (def, f) = &facts[graph[*n]];
-                let new = table.eval(f);
-                if table.defs.get(def) != Some(&new) {
-                    table.defs.insert(def.clone(), new);
-                    changed = true;
-                }
-            }
-            let recursive = scc.len() > 1 || graph.contains_edge(scc[0], scc[0]);
-            if !changed || !recursive {
-                break;
-            }
-        }
-    }
-    table
+    graph.solve_all();
+    graph.table()
 }
 
 /// What `def` of the program `main` may do (as [`ProgramEffects::of`]),

@@ -2,17 +2,22 @@
 //! pure. The kinds themselves are declared once, in
 //! `fluent_vm::effect::EffectKind`; primitives cite them in their table.
 //!
-//! `summary` reads what one item does, `infer` solves the program,
-//! `paths` explains a result as a call path, `declare` checks annotations
-//! and `audit` reports (text or JSON) and enforces `--deny`.
+//! `summary` reads what one item does, `infer` solves the program (with
+//! the equations and solver of `solve`), `session` keeps that solution up
+//! to date across edits, `paths` explains a result as a call path,
+//! `declare` checks annotations and `audit` reports (text or JSON) and
+//! enforces `--deny`.
 
 pub mod audit;
 pub mod declare;
 pub mod infer;
 pub mod paths;
+pub mod session;
+mod solve;
 pub mod summary;
 
-pub use infer::{DefEffects, ProgramEffects, effects_of, program_effects};
+pub use infer::{DefEffects, EffectTable, ProgramEffects, effects_of, program_effects};
+pub use session::EffectSession;
 
 use fluent_vm::effect::EffectKind;
 use fluent_vm::primitives::{self, PrimId};
@@ -46,6 +51,11 @@ impl EffectSet {
         EffectSet(self.0 | other.0)
     }
 
+    /// The kinds in both.
+    pub fn meet(self, other: EffectSet) -> EffectSet {
+        EffectSet(self.0 & other.0)
+    }
+
     /// The kinds of `self` not in `other`.
     pub fn minus(self, other: EffectSet) -> EffectSet {
         EffectSet(self.0 & !other.0)
@@ -61,6 +71,14 @@ impl EffectSet {
         EffectKind::ALL
             .into_iter()
             .filter(move |k| self.contains(*k))
+    }
+
+    /// The kinds as `--deny` takes them: `io,network`.
+    pub fn list(self) -> String {
+        self.kinds()
+            .map(EffectKind::name)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Parses a comma-separated list of kind names (`io,network`).

@@ -162,12 +162,16 @@ enum Command {
     /// When one of the program's files is saved it is rebuilt and the
     /// changed definitions are swapped into the running program; a save
     /// with errors prints them and the old code keeps running. When the
-    /// program ends it runs again after the next save. Stop with Ctrl-C.
+    /// program ends it runs again after the next save. With `--deny`,
+    /// every build is audited and its violations printed (the program
+    /// runs regardless). Stop with Ctrl-C.
     Watch {
         /// The program's main file.
         file: PathBuf,
         #[command(flatten)]
         flags: RunFlags,
+        #[command(flatten)]
+        deny: DenyFlags,
         /// How often to look at the files, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 200)]
         poll_ms: u64,
@@ -343,12 +347,14 @@ fn run_command(cmd: Command) -> i32 {
         Command::Watch {
             file,
             flags,
+            deny,
             poll_ms,
         } => {
             let roots = search_roots(&file, &flags.paths);
             let options = WatchOptions {
                 poll: std::time::Duration::from_millis(poll_ms.max(1)),
                 stats: flags.stats,
+                deny: deny.policy(),
                 ..WatchOptions::default()
             };
             let log: fluent_driver::watch::Log = Box::new(|s: &str| eprint!("{s}"));

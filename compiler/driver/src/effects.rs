@@ -4,7 +4,8 @@
 use crate::db::Database;
 use crate::pipeline::load;
 use crate::session::Failure;
-use fluent_effects::audit::{Policy, Report, audit};
+use fluent_effects::audit::{Policy, Report, audit, check};
+use fluent_ir::SourceFile;
 use fluent_linker::{Files, Loader};
 use std::path::PathBuf;
 
@@ -15,20 +16,24 @@ pub enum AuditFormat {
     Json,
 }
 
+/// How the program is reported on: [`audit`] or [`check`].
+type Auditor = fn(&dyn fluent_ir::Db, SourceFile, &[SourceFile], &Policy) -> Report;
+
 /// Compiles the program whose main file is `path` and audits it against
-/// `policy`: the database (for rendering) and the report.
+/// `policy` with `how`: the database (for rendering) and the report.
 fn audited(
     path: &str,
     text: &str,
     roots: &[PathBuf],
     fs: &dyn Files,
     policy: &Policy,
+    how: Auditor,
 ) -> Result<(Database, Report), Failure> {
     let mut db = Database::default();
     let mut loader = Loader::new(roots.to_vec());
     let tree =
         load(&mut db, &mut loader, fs, path, text).map_err(|ds| Failure::compile(&db, &ds))?;
-    let report = audit(&db, tree.main, &tree.order, policy);
+    let report = how(&db, tree.main, &tree.order, policy);
     Ok((db, report))
 }
 
@@ -42,7 +47,7 @@ pub fn effects(
     policy: &Policy,
     format: AuditFormat,
 ) -> Result<(String, bool), Failure> {
-    let (db, report) = audited(path, text, roots, fs, policy)?;
+    let (db, report) = audited(path, text, roots, fs, policy, audit)?;
     let out = match format {
         AuditFormat::Text => report.text(&db),
         AuditFormat::Json => report.json(&db),
@@ -59,7 +64,7 @@ pub fn check_policy(
     fs: &dyn Files,
     policy: &Policy,
 ) -> Result<(), Failure> {
-    let (db, report) = audited(path, text, roots, fs, policy)?;
+    let (db, report) = audited(path, text, roots, fs, policy, check)?;
     if report.violations.is_empty() {
         Ok(())
     } else {

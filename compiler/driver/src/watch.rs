@@ -21,11 +21,21 @@
 //!
 //! When the program ends (or fails), the watcher waits for the next change
 //! and runs it again from the start.
+//!
+//! With `--deny` ([`WatchOptions::deny`]), every build that compiles is
+//! audited against the policy and its violations printed, with their call
+//! paths, as `fluent effects --deny` prints them (or a line saying there
+//! are none); the program runs either way. The audit keeps an
+//! [`EffectSession`] between builds, so after a save only the edited
+//! files' definitions and their callers are inferred again, and the paths
+//! are searched from the violating definitions only.
 
 use crate::db::Database;
 use crate::pipeline::{AddedFiles, link_image, load};
 use crate::render::render;
 use crate::units::Changes;
+use fluent_effects::EffectSession;
+use fluent_effects::audit::Policy;
 use fluent_ir::Db;
 use fluent_linker::graph::Def;
 use fluent_linker::{Disk, Files, LinkInput, Linker, Loader, Tree};
@@ -54,6 +64,8 @@ pub struct WatchOptions {
     pub slice: u64,
     /// Print the JIT's per-function table (`--stats`) when a run ends.
     pub stats: bool,
+    /// Audit every build against this policy (`--deny`, `--in`).
+    pub deny: Option<Policy>,
 }
 
 impl Default for WatchOptions {
@@ -62,6 +74,7 @@ impl Default for WatchOptions {
             poll: Duration::from_millis(200),
             slice: 100_000,
             stats: false,
+            deny: None,
         }
     }
 }
@@ -89,6 +102,9 @@ struct State {
     changes: Changes,
     /// Files in the VM's image so far.
     nfiles: u32,
+    /// With `--deny`: inference kept up to date across builds, and the
+    /// policy.
+    effects: Option<(EffectSession, Policy)>,
     log: Log,
 }
 
@@ -115,6 +131,7 @@ pub fn watch(
         stamps: HashMap::new(),
         changes: Changes::default(),
         nfiles: 0,
+        effects: options.deny.clone().map(|p| (EffectSession::new(), p)),
         log,
     }));
     loop {
@@ -166,6 +183,7 @@ impl State {
     /// Loads and links the whole tree from scratch (a new VM's image).
     fn build_all(&mut self) -> Option<(Image, Tree)> {
         let tree = self.load()?;
+        self.audit_effects(&tree);
         self.linker = Linker::new();
         let mut all = vec![self.db.prelude()];
         all.extend_from_slice(&tree.order);
@@ -233,6 +251,22 @@ impl State {
         }
     }
 
+    /// With `--deny`: brings the effect session up to date with `tree`
+    /// and prints the violations of the policy, or that there are none.
+    fn audit_effects(&mut self, tree: &Tree) {
+        let Some((session, policy)) = &mut self.effects else {
+            return;
+        };
+        session.update(&self.db, tree.main);
+        let report = session.check(&self.db, &tree.order, policy);
+        let text = if report.violations.is_empty() {
+            format!("watch: no violations of --deny {}\n", policy.deny.list())
+        } else {
+            report.violations_text(&self.db)
+        };
+        (self.log)(&text);
+    }
+
     /// Records what was linked.
     fn remember(&mut self, tree: &Tree) {
         self.changes.remember(&self.db, &tree.order);
@@ -258,6 +292,7 @@ impl State {
             (self.log)("watch: the program keeps running its previous code\n");
             return;
         };
+        self.audit_effects(&tree);
         let changed = self.changes.since_last(&self.db, &tree.order);
         if changed.is_empty() {
             (self.log)("watch: no definition changed\n");
