@@ -12,6 +12,8 @@
 //!   function body of one module changes (a constant alternates between
 //!   two values, so every iteration is a real change), then `load` and
 //!   `build` again. Only `load` and `build` are timed.
+//! - `modtree/cold-build-O0`, `modtree/cold-build-O3`: the cold build at
+//!   optimization levels 0 and 3; the difference is the optimizer's cost.
 //! - `effects/infer-cold`: effect inference (`program_effects`) in a new
 //!   database where the tree has been loaded and every item lowered and
 //!   compiled (`Loader::load` and `diagnostics`, untimed; `load` itself
@@ -85,7 +87,15 @@ fn rebuild(
 
 /// A new database and loader, and `rebuild` in them.
 fn cold(fs: &MemoryFiles, main: &str) -> (Database, Loader, Image, Vec<SourceFile>) {
-    let mut db = Database::default();
+    cold_at(fs, main, Database::default())
+}
+
+/// [`cold`] in `db` (new, at the optimization level it was made for).
+fn cold_at(
+    fs: &MemoryFiles,
+    main: &str,
+    mut db: Database,
+) -> (Database, Loader, Image, Vec<SourceFile>) {
     let mut loader = Loader::new(search_roots(Path::new(MAIN), &[]));
     let (image, order) = rebuild(&mut db, &mut loader, fs, main);
     (db, loader, image, order)
@@ -264,6 +274,18 @@ fn main() {
             took
         })
     });
+    // The optimizer's own cost: the cold build at -O0 (no optimization)
+    // and at -O3 (every pass; the default -O2 does all but specialization).
+    resample(&mut group, 10, 10);
+    for level in [0, 3] {
+        group.bench_function(format!("cold-build-O{level}"), |b| {
+            b.iter_batched(
+                || (),
+                |()| cold_at(&fs, &main, Database::with_opt_level(level)),
+                BatchSize::PerIteration,
+            )
+        });
+    }
     group.finish();
 
     // Effect inference, cold: the untimed part loads, lowers and compiles.
@@ -436,6 +458,19 @@ fn main() {
         verdict(median_ns(&home, "modtree/edit-one-body", since), 20.0),
         verdict(median_ns(&home, "modtree/edit-one-body-watch", since), 20.0)
     );
+    let at = |level: u8| median_ns(&home, &format!("modtree/cold-build-O{level}"), since);
+    if let (Some(o0), Some(o3)) = (at(0), at(3)) {
+        let cost = (o3 - o0) / 1e6;
+        println!(
+            "Optimizer: cold build -O0 {:.1} ms, -O3 {:.1} ms: the optimizer costs {cost:.1} ms \
+             on {} lines, {:.2} ms per 1,000 lines (target: under 1 s in all: {}).",
+            o0 / 1e6,
+            o3 / 1e6,
+            tree.lines(),
+            cost / tree.lines() as f64 * 1000.0,
+            if cost < 1000.0 { "met" } else { "NOT met" }
+        );
+    }
     println!(
         "Medians: effects/infer-cold {}; effects/audit-one-edit {}; \
          effects/audit-one-edit-whole {:.1} ms.",

@@ -53,10 +53,11 @@ struct RunFlags {
     /// `modules` folder are searched last).
     #[arg(long = "path", value_name = "DIR")]
     paths: Vec<PathBuf>,
-    /// Optimization level: 0 compiles Core as written; 1 and up fold
-    /// calls of pure functions with constant arguments, drop unused
-    /// expressions that cannot fail and reuse let-bound pure calls (see
-    /// `--emit core`); 2 is the default.
+    /// Optimization level: 0 compiles Core as written; 1 simplifies each
+    /// definition (e-graph rules, folding of pure calls with constant
+    /// arguments); 2, the default, also inlines small functions across
+    /// modules and local functions called once; 3 also specializes
+    /// functions for constant arguments (see `--emit opt`).
     #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
           value_parser = clap::value_parser!(u8).range(0..=3))]
     opt: u8,
@@ -149,10 +150,11 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         deny: DenyFlags,
-        /// Optimization level: 0 compiles Core as written; 1 and up fold
-        /// calls of pure functions with constant arguments, drop unused
-        /// expressions that cannot fail and reuse let-bound pure calls (see
-        /// `--emit core`); 2 is the default.
+        /// Optimization level: 0 compiles Core as written; 1 simplifies each
+        /// definition (e-graph rules, folding of pure calls with constant
+        /// arguments); 2, the default, also inlines small functions across
+        /// modules and local functions called once; 3 also specializes
+        /// functions for constant arguments (see `--emit opt`).
         #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
           value_parser = clap::value_parser!(u8).range(0..=3))]
         opt: u8,
@@ -217,10 +219,11 @@ enum Command {
         /// A folder to search for imported modules (may repeat).
         #[arg(long = "path", value_name = "DIR")]
         paths: Vec<PathBuf>,
-        /// Optimization level: 0 compiles Core as written; 1 and up fold
-        /// calls of pure functions with constant arguments, drop unused
-        /// expressions that cannot fail and reuse let-bound pure calls (see
-        /// `--emit core`); 2 is the default.
+        /// Optimization level: 0 compiles Core as written; 1 simplifies each
+        /// definition (e-graph rules, folding of pure calls with constant
+        /// arguments); 2, the default, also inlines small functions across
+        /// modules and local functions called once; 3 also specializes
+        /// functions for constant arguments (see `--emit opt`).
         #[arg(short = 'O', value_name = "LEVEL", default_value_t = fluent_vm::interp::DEFAULT_OPT_LEVEL,
           value_parser = clap::value_parser!(u8).range(0..=3))]
         opt: u8,

@@ -395,6 +395,19 @@ impl<'u, 'a> FnGen<'u, 'a> {
                     let fv = self.lambda(l, *r);
                     made.push((*r, fv));
                 }
+                // A function copied from another definition (the
+                // optimizer's specialized clones): made in its origin's
+                // file, so its code reports that file's locations.
+                ExprKind::Inlined(o, body) if !self.is_boxed(*v) => {
+                    if let ExprKind::Lambda(l) = &body.kind {
+                        let outer = self.enter_origin(o, false);
+                        let fv = self.lambda(l, *r);
+                        self.b.leave_scope(outer);
+                        made.push((*r, fv));
+                    } else {
+                        self.expr_into_var(init, *v, *r);
+                    }
+                }
                 _ if self.is_boxed(*v) => self.set_var(*v, init),
                 _ => self.expr_into_var(init, *v, *r),
             }
@@ -751,21 +764,28 @@ impl<'u, 'a> FnGen<'u, 'a> {
             Some(set) => set.contains(&(node as *const Expr)),
             None => tail,
         };
-        let file = self.unit.origin_file(Origin {
-            module: o.function.module.clone(),
-            offset: o.offset,
-        });
-        let outer = self.b.enter_scope(InlineScope {
-            parent: self.b.scope,
-            name: o.name.clone(),
-            file,
-            call: o.call,
-            tail: was_tail,
-        });
+        let outer = self.enter_origin(o, was_tail);
         self.tail_calls.push(tail_calls(body));
         self.expr(body, dst, tail);
         self.tail_calls.pop();
         self.b.leave_scope(outer);
+    }
+
+    /// Enters the inline scope of code from `o` (`tail`: the code is in
+    /// tail position of the scope around it); returns the scope to leave
+    /// back to.
+    fn enter_origin(&mut self, o: &InlineOrigin, tail: bool) -> Option<u32> {
+        let file = self.unit.origin_file(Origin {
+            module: o.function.module.clone(),
+            offset: o.offset,
+        });
+        self.b.enter_scope(InlineScope {
+            parent: self.b.scope,
+            name: o.name.clone(),
+            file,
+            call: o.call,
+            tail,
+        })
     }
 
     fn try_(&mut self, body: &Expr, v: VarId, handler: &Expr, dst: Reg, tail: bool) {

@@ -163,7 +163,14 @@ impl Printer<'_> {
             ),
             ExprKind::Tagged(tag, args) => list(tag, args.iter().map(|a| self.expr(a))),
             ExprKind::Inlined(o, body) => {
-                list("inlined", [atom(o.function.to_string()), self.expr(body)])
+                // A local function's body inlined in its own definition
+                // shows as `module.definition/function`.
+                let from = if o.name == o.function.name {
+                    o.function.to_string()
+                } else {
+                    format!("{}/{}", o.function, o.name)
+                };
+                list("inlined", [atom(from), self.expr(body)])
             }
         }
     }

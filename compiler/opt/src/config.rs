@@ -23,10 +23,13 @@ pub struct Config {
     /// on the machine's speed would make builds differ; the other limits
     /// stop runs long before it on any program we have seen.
     pub time: Duration,
-    /// The largest callee (in Core nodes) inlined at a call.
+    /// The largest callee (in Core nodes, once optimized) inlined at a call.
     pub inline_size: usize,
-    /// How deep inlining goes into what it inlined.
-    pub inline_depth: u32,
+    /// The largest function (in Core nodes, once optimized) cloned for the
+    /// constants of a call (-O3).
+    pub specialize_size: usize,
+    /// The most clones one item may hold.
+    pub specialize_count: usize,
 }
 
 impl Config {
@@ -38,7 +41,8 @@ impl Config {
             egraph_size: 4_000,
             time: Duration::from_secs(2),
             inline_size: 40,
-            inline_depth: 3,
+            specialize_size: 400,
+            specialize_count: 8,
         }
     }
 }

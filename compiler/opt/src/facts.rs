@@ -10,7 +10,8 @@ use fluent_effects::infer::{DefKey, effects_of, program_effects};
 use fluent_ir::core::{ExprKind, ItemKind, Lambda};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
-use fluent_linker::graph::{Def, program_files};
+use fluent_linker::FxSet;
+use fluent_linker::graph::{Def, module_graph, program_files};
 use fluent_vm::bytecode::GlobalName;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,8 +84,62 @@ pub fn assigned<'db>(db: &'db dyn Db, main: SourceFile, def: DefKey<'db>) -> boo
     }
 }
 
+/// The files `file` imports, directly or through other imports, in the
+/// program `main`; empty for a file on an import cycle (the loader
+/// rejects those; this keeps [`ProgramFacts::defined_before`] a strict
+/// order whatever it is given, which inlining of optimized callees needs to
+/// never ask for an item's optimization while computing it).
+#[salsa::tracked(returns(ref))]
+pub fn imports_of(db: &dyn Db, main: SourceFile, file: SourceFile) -> FxSet<SourceFile> {
+    let graph = &module_graph(db, main).graph;
+    let Some(start) = graph.node_indices().find(|&n| graph[n] == file) else {
+        return FxSet::default();
+    };
+    let mut seen = FxSet::default();
+    let mut work: Vec<_> = graph.neighbors(start).collect();
+    while let Some(n) = work.pop() {
+        if seen.insert(graph[n]) {
+            work.extend(graph.neighbors(n));
+        }
+    }
+    if seen.contains(&file) {
+        return FxSet::default();
+    }
+    seen
+}
+
+/// The optimized code of the function `def` of the program `main`, if it
+/// is defined once, as a lambda without a rest parameter, and never
+/// assigned: what inlining and specialization copy.
+#[salsa::tracked]
+pub fn function_code<'db>(
+    db: &'db dyn Db,
+    main: SourceFile,
+    def: DefKey<'db>,
+) -> Option<Arc<Candidate>> {
+    let item = (*definition_of(db, main, def))?;
+    if *assigned(db, main, def) {
+        return None;
+    }
+    let core = crate::optimized_item(db, item).as_ref()?;
+    let ItemKind::Define { value, .. } = &core.kind else {
+        return None;
+    };
+    let ExprKind::Lambda(l) = &value.kind else {
+        return None;
+    };
+    l.rest.is_none().then(|| {
+        Arc::new(Candidate {
+            lambda: l.clone(),
+            vars: core.vars.clone(),
+            offset: item.offset(db),
+        })
+    })
+}
+
 /// The function `def` of the program `main`, if calls of it may be
-/// inlined (see `inline`).
+/// inlined (see `inline`): its optimized Core, so that what it inlined
+/// comes along.
 #[salsa::tracked]
 pub fn inline_candidate<'db>(
     db: &'db dyn Db,
@@ -94,25 +149,9 @@ pub fn inline_candidate<'db>(
     let Def::Global(g) = def.def(db) else {
         return None;
     };
-    let item = (*definition_of(db, main, def))?;
-    if *assigned(db, main, def) {
-        return None;
-    }
-    let core = lower_item(db, item).core.as_ref()?;
-    let ItemKind::Define { value, .. } = &core.kind else {
-        return None;
-    };
-    let ExprKind::Lambda(l) = &value.kind else {
-        return None;
-    };
+    let c = function_code(db, main, def).clone()?;
     let cfg = Config::at_level(*db.options().opt_level(db));
-    inlinable(g, l, &cfg).then(|| {
-        Arc::new(Candidate {
-            lambda: l.clone(),
-            vars: core.vars.clone(),
-            offset: item.offset(db),
-        })
-    })
+    inlinable(g, &c.lambda, &cfg).then_some(c)
 }
 
 /// Facts for optimizing `item` of the program `main`.
@@ -146,6 +185,11 @@ impl Callees for ProgramFacts<'_> {
         inline_candidate(self.db, self.main, key).clone()
     }
 
+    fn code(&self, g: &GlobalName) -> Option<Arc<Candidate>> {
+        let key = DefKey::new(self.db, Def::Global(g.clone()));
+        function_code(self.db, self.main, key).clone()
+    }
+
     fn defined_before(&self, g: &GlobalName) -> bool {
         Facts::defined_before(self, g)
     }
@@ -172,8 +216,11 @@ impl Facts for ProgramFacts<'_> {
             return false;
         };
         let (here, there) = (self.item.file(self.db), def.file(self.db));
+        if here == there {
+            return def.offset(self.db) < self.item.offset(self.db);
+        }
         // Imported modules (and the prelude) start before their importers.
-        here != there || def.offset(self.db) < self.item.offset(self.db)
+        there == self.db.prelude() || imports_of(self.db, self.main, here).contains(&there)
     }
 }
 

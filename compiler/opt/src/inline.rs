@@ -12,14 +12,20 @@
 //! What is inlined ([`Candidate`], one tracked query per callee, so a
 //! caller depends on the verdict, not on the callee's code): a global
 //! defined as a lambda without a rest parameter, never assigned with
-//! `set!`, whose body is at most `Config::inline_size` Core expressions and
-//! does not mention the global itself. A call is inlined when it passes
-//! exactly as many arguments as the function takes (a wrong count stays a
-//! run-time error) and the callee is defined before the caller's item (in
-//! an imported module, or earlier in the same one), so the call could never
-//! have found the global undefined. Bodies are inlined as lowered, then the
-//! calls in them are considered in turn, `Config::inline_depth` deep, which
-//! also bounds mutual recursion.
+//! `set!`, whose *optimized* body is at most `Config::inline_size` Core
+//! expressions (not counting the `Inlined` wrappers, which cost nothing at
+//! run time) and does not mention the global itself. A call is inlined
+//! when it passes exactly as many arguments as the function takes (a wrong
+//! count stays a run-time error) and the callee is defined before the
+//! caller's item (in a module the caller's file imports, or earlier in the
+//! same file), so the call could never have found the global undefined.
+//!
+//! Inlining is bottom-up, as in most compilers: the body inlined is the
+//! callee's optimized Core, with its own calls already inlined, folded and
+//! simplified, so one level of inlining here reaches as deep as the
+//! program's helpers go, each callee optimized once. "Defined before" is a
+//! strict order over items, so a callee's optimization never needs its
+//! caller's: mutual recursion is never unrolled.
 
 use crate::Config;
 use fluent_ir::core::{Expr, ExprKind, InlineOrigin, Lambda, LoopId, VarId, VarInfo};
@@ -40,13 +46,16 @@ pub struct Candidate {
 pub trait Callees {
     /// `g`, if it may be inlined (see the module docs).
     fn candidate(&self, g: &GlobalName) -> Option<Arc<Candidate>>;
+    /// `g`'s optimized code, if it may be copied (specialized) whatever
+    /// its size.
+    fn code(&self, g: &GlobalName) -> Option<Arc<Candidate>>;
     /// Whether `g` is defined before the item being optimized starts.
     fn defined_before(&self, g: &GlobalName) -> bool;
 }
 
-/// Whether `lambda` (the value of the global `g`) may be inlined.
+/// Whether `lambda` (the optimized value of the global `g`) may be inlined.
 pub fn inlinable(g: &GlobalName, lambda: &Lambda, cfg: &Config) -> bool {
-    if lambda.rest.is_some() || crate::size(&lambda.body) > cfg.inline_size {
+    if cost(&lambda.body) > cfg.inline_size {
         return false;
     }
     let mut globals = std::collections::BTreeSet::new();
@@ -56,25 +65,36 @@ pub fn inlinable(g: &GlobalName, lambda: &Lambda, cfg: &Config) -> bool {
 
 /// `e` with the calls it may inline inlined; `vars` is the item's
 /// variable table (inlined copies' variables are added to it). Returns the
-/// functions inlined.
-pub fn inline(
-    e: Expr,
-    vars: &mut Vec<VarInfo>,
-    callees: &dyn Callees,
-    cfg: &Config,
-) -> (Expr, Vec<GlobalName>) {
-    let mut loops = 0;
-    max_loop(&e, &mut loops);
+/// functions whose code it now holds, those it inlined and those they had
+/// inlined, in the order met.
+pub fn inline(e: Expr, vars: &mut Vec<VarInfo>, callees: &dyn Callees) -> (Expr, Vec<GlobalName>) {
     let mut pass = Pass {
         callees,
-        cfg,
         vars,
-        next_loop: loops + 1,
+        next_loop: next_loop(&e),
         inlined: Vec::new(),
         budget: crate::size(&e).max(100) * 2,
     };
-    let e = pass.expr(e, 0);
+    let e = pass.expr(e);
     (e, pass.inlined)
+}
+
+/// What inlining `e` adds to its caller, in Core expressions: its size
+/// without the `Inlined` wrappers.
+pub(crate) fn cost(e: &Expr) -> usize {
+    let mut n = usize::from(!matches!(e.kind, ExprKind::Inlined(..)));
+    e.for_each_child(&mut |x| n += cost(x));
+    n
+}
+
+/// Adds the functions of the `Inlined` origins in `e` to `out`, once each.
+fn origins(e: &Expr, out: &mut Vec<GlobalName>) {
+    if let ExprKind::Inlined(o, _) = &e.kind
+        && !out.contains(&o.function)
+    {
+        out.push(o.function.clone());
+    }
+    e.for_each_child(&mut |x| origins(x, out));
 }
 
 fn max_loop(e: &Expr, max: &mut u32) {
@@ -86,7 +106,6 @@ fn max_loop(e: &Expr, max: &mut u32) {
 
 struct Pass<'a> {
     callees: &'a dyn Callees,
-    cfg: &'a Config,
     vars: &'a mut Vec<VarInfo>,
     next_loop: u32,
     inlined: Vec<GlobalName>,
@@ -95,21 +114,21 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    fn expr(&mut self, mut e: Expr, depth: u32) -> Expr {
-        e.map_children(&mut |x| self.expr(x, depth));
+    fn expr(&mut self, mut e: Expr) -> Expr {
+        e.map_children(&mut |x| self.expr(x));
         let ExprKind::Call(f, args) = &e.kind else {
             return e;
         };
         let ExprKind::Global(g) = &f.kind else {
             return e;
         };
-        if depth >= self.cfg.inline_depth || !self.callees.defined_before(g) {
+        if !self.callees.defined_before(g) {
             return e;
         }
         let Some(c) = self.callees.candidate(g) else {
             return e;
         };
-        let size = crate::size(&c.lambda.body);
+        let size = cost(&c.lambda.body);
         if c.lambda.params.len() != args.len() || size > self.budget {
             return e;
         }
@@ -120,34 +139,58 @@ impl Pass<'_> {
         };
         let base = self.vars.len() as u32;
         let body = self.copy(&c, &g, e.span);
-        let body = self.expr(body, depth + 1);
+        origins(&body, &mut self.inlined);
         let params = c.lambda.params.iter().map(|p| VarId(p.0 + base));
         let bindings: Vec<(VarId, Expr)> = params.zip(args).collect();
-        if !self.inlined.contains(&g) {
-            self.inlined.push(g);
-        }
         Expr::new(ExprKind::Let(bindings, Box::new(body)), e.span)
     }
 
     /// The callee's body, renumbered into this item, inside its origin.
     fn copy(&mut self, c: &Candidate, g: &GlobalName, call: fluent_syntax::Span) -> Expr {
-        let base = self.vars.len() as u32;
-        self.vars.extend(c.vars.iter().cloned());
-        let mut loops = 0;
-        max_loop(&c.lambda.body, &mut loops);
-        let loop_base = self.next_loop;
-        self.next_loop += loops + 1;
-        let mut body = c.lambda.body.clone();
-        renumber(&mut body, base, loop_base);
-        let origin = InlineOrigin {
-            function: g.clone(),
-            name: c.lambda.name.clone().unwrap_or_else(|| g.name.clone()),
-            offset: c.offset,
-            call,
-        };
+        let (_, body) = renumbered(c, self.vars, &mut self.next_loop);
         let span = body.span;
-        Expr::new(ExprKind::Inlined(Arc::new(origin), Box::new(body)), span)
+        Expr::new(ExprKind::Inlined(origin(c, g, call), Box::new(body)), span)
     }
+}
+
+/// The first loop number free in `e`.
+pub(crate) fn next_loop(e: &Expr) -> u32 {
+    let mut loops = 0;
+    max_loop(e, &mut loops);
+    loops + 1
+}
+
+/// The parameters and body of `c`'s lambda renumbered into an item whose
+/// variables are `vars` (the callee's are added) and whose next free loop
+/// number is `next_loop` (advanced past the callee's loops), so that the
+/// copy captures nothing of the item and the item nothing of the copy.
+pub(crate) fn renumbered(
+    c: &Candidate,
+    vars: &mut Vec<VarInfo>,
+    next_loop: &mut u32,
+) -> (Vec<VarId>, Expr) {
+    let base = vars.len() as u32;
+    vars.extend(c.vars.iter().cloned());
+    let loop_base = *next_loop;
+    *next_loop += self::next_loop(&c.lambda.body);
+    let mut body = c.lambda.body.clone();
+    renumber(&mut body, base, loop_base);
+    let params = c.lambda.params.iter().map(|p| VarId(p.0 + base));
+    (params.collect(), body)
+}
+
+/// Where code copied from `g` at the call at `call` came from.
+pub(crate) fn origin(
+    c: &Candidate,
+    g: &GlobalName,
+    call: fluent_syntax::Span,
+) -> Arc<InlineOrigin> {
+    Arc::new(InlineOrigin {
+        function: g.clone(),
+        name: c.lambda.name.clone().unwrap_or_else(|| g.name.clone()),
+        offset: c.offset,
+        call,
+    })
 }
 
 /// Adds `base` to every variable and `loop_base` to every loop of `e`.

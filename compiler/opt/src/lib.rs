@@ -6,11 +6,15 @@
 //! 1. `inline` (-O2 and up): calls of small functions, in this module or
 //!    another, are replaced by their bodies (renumbered, wrapped in
 //!    `Inlined` so errors still report the callee's locations and frame);
-//! 2. `copies` (-O1 and up): a `let` of a variable to another goes;
-//! 3. `egraph` (-O1 and up): equality saturation with egg over the item,
+//! 2. `specialize` (-O3): a call passing constants to a function too large
+//!    to inline calls a clone of it made for them, when the clone folds;
+//! 3. `copies` (-O1 and up): a `let` of a variable to another goes;
+//! 4. `beta` (-O2 and up): a local lambda applied where it is made, or
+//!    bound and called once, becomes its body under a `let`;
+//! 5. `egraph` (-O1 and up): equality saturation with egg over the item,
 //!    with the rule tables of `egraph::rules` (arithmetic, control, `let`
 //!    constants), extraction of the cheapest equivalent;
-//! 4. `purity` (-O1 and up): calls of pure functions with constant
+//! 6. `purity` (-O1 and up): calls of pure functions with constant
 //!    arguments run at compile time (`eval`), unused expressions that
 //!    cannot fail go, let-bound pure calls are reused.
 //!
@@ -19,6 +23,7 @@
 //! definition, the Core of the callees it inlined or folded), so an edit
 //! re-optimizes the edited item and the items whose facts about it changed.
 
+pub mod beta;
 pub mod config;
 pub mod copies;
 pub mod egraph;
@@ -27,13 +32,16 @@ pub mod facts;
 pub mod inline;
 pub mod purity;
 pub mod report;
+pub mod specialize;
 
 pub use config::{Config, Stop};
 pub use report::Report;
 
 use egraph::rules::{Table, of_tables};
 use fluent_ir::core::{CoreItem, Expr, ItemKind};
-use fluent_ir::{Db, Item, lower_item};
+use fluent_ir::items::module_key;
+use fluent_ir::{Db, Item, ItemKey, lower_item};
+use fluent_vm::bytecode::GlobalName;
 use std::sync::Arc;
 
 /// An item's optimized Core, and what the optimizer did to it.
@@ -67,6 +75,7 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
         size_after: size_before,
         egraph: None,
         inlined: Vec::new(),
+        specialized: Vec::new(),
     };
     let Some(main) = main.filter(|_| level > 0) else {
         return Optimized {
@@ -81,10 +90,26 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
     let mut value = std::mem::replace(body_mut(&mut item_core), Expr::unspecified(core.span));
     if level >= 2 {
         let inlined;
-        (value, inlined) = inline::inline(value, &mut item_core.vars, &facts, &cfg);
+        (value, inlined) = inline::inline(value, &mut item_core.vars, &facts);
         report.inlined = inlined;
     }
+    if level >= 3 {
+        let cx = specialize::Context {
+            callees: &facts,
+            facts: &facts,
+            rules: &rules,
+            cfg: &cfg,
+        };
+        let specialized;
+        (value, specialized) = specialize::specialize(value, &mut item_core.vars, &cx);
+        report.specialized = specialized;
+    }
     let value = copies::propagate(value);
+    let value = if level >= 2 {
+        beta::reduce(value, &item_context(db, item))
+    } else {
+        value
+    };
     let (value, stats) = egraph::simplify(value, &facts, &rules, &cfg);
     *body_mut(&mut item_core) = value;
     report.egraph = stats;
@@ -99,6 +124,21 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
     Optimized {
         core: Some(core),
         report,
+    }
+}
+
+/// The origin of `item`'s own code, for code moved within it.
+fn item_context<'db>(db: &'db dyn Db, item: Item<'db>) -> beta::Context {
+    let name = match item.key(db) {
+        ItemKey::Define(name) => name.clone(),
+        ItemKey::Form(_) => "<top level>".into(),
+    };
+    beta::Context {
+        function: GlobalName {
+            module: module_key(db, item.file(db)).clone(),
+            name,
+        },
+        offset: item.offset(db),
     }
 }
 

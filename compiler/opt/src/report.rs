@@ -13,12 +13,14 @@ pub struct Report {
     pub size_after: usize,
     /// The e-graph run, if the item had anything a rule could match.
     pub egraph: Option<RunStats>,
-    /// The functions inlined into it.
+    /// The functions inlined into it (and those they had inlined).
     pub inlined: Vec<GlobalName>,
+    /// The functions it calls specialized clones of.
+    pub specialized: Vec<GlobalName>,
 }
 
 impl Report {
-    /// One line: sizes, the e-graph run, what was inlined.
+    /// One line: sizes, the e-graph run, what was inlined and specialized.
     pub fn summary(&self) -> String {
         let mut s = format!("size {} -> {}", self.size_before, self.size_after);
         match &self.egraph {
@@ -31,11 +33,30 @@ impl Report {
             }
             None => s.push_str("; e-graph: not needed"),
         }
-        if !self.inlined.is_empty() {
-            let names: Vec<String> = self.inlined.iter().map(|g| g.to_string()).collect();
-            let _ = write!(s, "; inlined: {}", names.join(" "));
+        let copied = self.copied();
+        if !copied.is_empty() {
+            let _ = write!(s, "; {copied}");
         }
         s
+    }
+
+    /// What was inlined and specialized, as `inlined: f g; specialized: h`
+    /// (empty if nothing).
+    pub fn copied(&self) -> String {
+        let names = |gs: &[GlobalName]| {
+            gs.iter()
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut parts = Vec::new();
+        if !self.inlined.is_empty() {
+            parts.push(format!("inlined: {}", names(&self.inlined)));
+        }
+        if !self.specialized.is_empty() {
+            parts.push(format!("specialized: {}", names(&self.specialized)));
+        }
+        parts.join("; ")
     }
 }
 
@@ -45,7 +66,7 @@ pub fn table(level: u8, rows: &[(String, &Report)]) -> String {
     let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max(10);
     let _ = writeln!(
         out,
-        "{:width$}  {:>6}  {:>6}  {:>5}  {:>6}  {:<15}  inlined",
+        "{:width$}  {:>6}  {:>6}  {:>5}  {:>6}  {:<15}  copied",
         "definition", "before", "after", "iters", "nodes", "stop"
     );
     let (mut before, mut after, mut runs) = (0, 0, 0);
@@ -63,13 +84,12 @@ pub fn table(level: u8, rows: &[(String, &Report)]) -> String {
             }
             None => ("-".into(), "-".into(), "-".into()),
         };
-        let inlined: Vec<String> = r.inlined.iter().map(|g| g.to_string()).collect();
         let _ = writeln!(
             out,
             "{name:width$}  {:>6}  {:>6}  {iters:>5}  {nodes:>6}  {stop:<15}  {}",
             r.size_before,
             r.size_after,
-            inlined.join(" ")
+            r.copied()
         );
     }
     let _ = writeln!(
