@@ -637,13 +637,20 @@ impl<'u, 'a> FnGen<'u, 'a> {
                     imm: small(b)?,
                 }
             }
-            ("+" | "-" | "*" | "<" | "<=" | ">" | ">=" | "=" | "eq?" | "cons", [a, b]) => {
+            (
+                "+" | "-" | "*" | "quotient" | "remainder" | "modulo" | "<" | "<=" | ">" | ">="
+                | "=" | "eq?" | "cons",
+                [a, b],
+            ) => {
                 let a = self.operand(a);
                 let b = self.operand(b);
                 match name {
                     "+" => Op::Add { dst, a, b },
                     "-" => Op::Sub { dst, a, b },
                     "*" => Op::Mul { dst, a, b },
+                    "quotient" => Op::Quotient { dst, a, b },
+                    "remainder" => Op::Remainder { dst, a, b },
+                    "modulo" => Op::Modulo { dst, a, b },
                     "<" => Op::Lt { dst, a, b },
                     "<=" => Op::Le { dst, a, b },
                     ">" => Op::Gt { dst, a, b },

@@ -176,6 +176,22 @@ fn variadic_multiplication_is_chained() {
 }
 
 #[test]
+fn integer_divisions_are_instructions() {
+    function(
+        "(define (f a b) (list (quotient a b) (remainder a b) (modulo a b)))",
+        "f",
+    )
+    .has_n("Quotient", 1)
+    .has_n("Remainder", 1)
+    .has_n("Modulo", 1)
+    .has_n("CallPrim", 1); // `list`
+    // A wrong argument count stays a call, which fails at run time.
+    function("(define (f a) (modulo a))", "f")
+        .lacks("Modulo")
+        .has("TailCall");
+}
+
+#[test]
 fn captured_and_assigned_variable_is_boxed() {
     let src = "(define (counter) (let ((n 0)) (lambda () (set! n (+ n 1)) n)))";
     function(src, "counter").has("MakeBox");

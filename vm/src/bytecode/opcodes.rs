@@ -123,6 +123,12 @@ opcodes! {
     Sub { dst: Reg, a: Reg, b: Reg },
     /// R[dst] := R[a] * R[b]
     Mul { dst: Reg, a: Reg, b: Reg },
+    /// R[dst] := quotient(R[a], R[b]), truncated
+    Quotient { dst: Reg, a: Reg, b: Reg },
+    /// R[dst] := remainder(R[a], R[b]), with the sign of R[a]
+    Remainder { dst: Reg, a: Reg, b: Reg },
+    /// R[dst] := modulo(R[a], R[b]), with the sign of R[b]
+    Modulo { dst: Reg, a: Reg, b: Reg },
     /// R[dst] := R[a] + imm
     AddImm { dst: Reg, a: Reg, imm: i16 },
     /// R[dst] := R[a] - imm (its own op so that errors name `-`)

@@ -137,6 +137,9 @@ fn check_proto(p: &Proto, protos: &[Proto], nglobals: usize) -> Result<(), Strin
             Op::Add { dst, a, b }
             | Op::Sub { dst, a, b }
             | Op::Mul { dst, a, b }
+            | Op::Quotient { dst, a, b }
+            | Op::Remainder { dst, a, b }
+            | Op::Modulo { dst, a, b }
             | Op::Lt { dst, a, b }
             | Op::Le { dst, a, b }
             | Op::Gt { dst, a, b }

@@ -15,7 +15,7 @@ mod effects;
 mod tier;
 mod unwind;
 
-use crate::arith::{self, ArithOp, CmpOp};
+use crate::arith::{self, ArithOp, CmpOp, DivOp};
 use crate::bytecode::{Const, Imm, Op};
 use crate::error::RuntimeError;
 use crate::heap::{BoxCell, GcConfig, Heap, Tagged};
@@ -492,6 +492,13 @@ impl Vm {
                     }
                 };
             }
+            // R[dst] := R[a] op R[b] for an integer division `op`.
+            macro_rules! int_div {
+                ($op:ident, $dst:expr, $a:expr, $b:expr) => {{
+                    let (x, y) = (r!($a), r!($b));
+                    r!($dst) = try_fault!(arith::int_div(&mut self.rt.heap, DivOp::$op, x, y));
+                }};
+            }
             // After a call that ran other code and returned a value: if
             // that linked code, continue from the frame loop's top.
             macro_rules! relinked {
@@ -602,6 +609,9 @@ impl Vm {
                             try_fault!(arith::arith(&mut self.rt.heap, ArithOp::Mul, x, y))
                         };
                     }
+                    Op::Quotient { dst, a, b } => int_div!(Quotient, dst, a, b),
+                    Op::Remainder { dst, a, b } => int_div!(Remainder, dst, a, b),
+                    Op::Modulo { dst, a, b } => int_div!(Modulo, dst, a, b),
                     Op::AddImm { dst, a, imm } => {
                         let x = r!(a);
                         r!(dst) = if x.is_int() {

@@ -13,7 +13,7 @@
 //! is not otherwise borrowed while native code runs (the interpreter hands
 //! out only a raw pointer when it calls native code).
 
-use crate::arith::{self, ArithOp, CmpOp};
+use crate::arith::{self, ArithOp, CmpOp, DivOp};
 use crate::interp::Vm;
 use crate::machine::{Machine, status};
 use crate::primitives::{Fault, PrimId};
@@ -185,15 +185,22 @@ extern "C" fn cons(m: *mut Machine, a: i64, b: i64) -> i64 {
     p.0 as i64
 }
 
+/// `a op b` for `+ - *` (`op` 0 to 2) and `quotient`, `remainder`,
+/// `modulo` (3 to 5), numbered as the translator's `ArithKind` and
+/// `DivKind`.
 extern "C" fn arith(m: *mut Machine, op: i64, a: i64, b: i64) -> i64 {
     // SAFETY: module docs.
     let vm = unsafe { vm(m) };
-    let op = match op {
-        0 => ArithOp::Add,
-        1 => ArithOp::Sub,
-        _ => ArithOp::Mul,
+    let (a, b) = (Value(a as u64), Value(b as u64));
+    let heap = &mut vm.rt.heap;
+    let r = match op {
+        0 => arith::arith(heap, ArithOp::Add, a, b),
+        1 => arith::arith(heap, ArithOp::Sub, a, b),
+        2 => arith::arith(heap, ArithOp::Mul, a, b),
+        3 => arith::int_div(heap, DivOp::Quotient, a, b),
+        4 => arith::int_div(heap, DivOp::Remainder, a, b),
+        _ => arith::int_div(heap, DivOp::Modulo, a, b),
     };
-    let r = arith::arith(&mut vm.rt.heap, op, Value(a as u64), Value(b as u64));
     vm.note_allocation();
     match r {
         Ok(v) => v.0 as i64,

@@ -1,12 +1,13 @@
 //! Arithmetic, comparison, integer division and the numeric predicates.
 //!
-//! The binary steps go through `arith::arith` and `arith::compare`, the
-//! same functions behind the interpreter's arithmetic opcodes, so `(+ a b)`
-//! called through `apply` and an inlined `+` cannot disagree. Exact results
-//! that leave i64 are `Fault::Overflow`, never a wrap-around.
+//! The binary steps go through `arith::arith`, `arith::int_div` and
+//! `arith::compare`, the same functions behind the interpreter's
+//! arithmetic opcodes, so `(+ a b)` called through `apply` and an inlined
+//! `+` cannot disagree. Exact results that leave i64 are
+//! `Fault::Overflow`, never a wrap-around.
 
 use super::Fault;
-use crate::arith::{self, ArithOp, CmpOp, Num, num};
+use crate::arith::{self, ArithOp, CmpOp, DivOp, Num, integral, num};
 use crate::heap::Heap;
 use crate::runtime::Runtime;
 use crate::value::Value;
@@ -73,67 +74,16 @@ pub fn div(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {
     Ok(acc)
 }
 
-/// An integer argument of the integer-division family: an exact integer,
-/// or an integral float (R7RS `integer?`).
-fn integral(who: &'static str, v: Value) -> Result<Num, Fault> {
-    match Num::of(v) {
-        Some(Num::Float(x)) if x.is_finite() && x.fract() == 0.0 => Ok(Num::Float(x)),
-        Some(n @ Num::Int(_)) => Ok(n),
-        _ => Err(Fault::Type {
-            who,
-            expected: "an integer",
-            got: v,
-        }),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum IntDiv {
-    Quotient,
-    Remainder,
-    Modulo,
-}
-
-/// `quotient`, `remainder` and `modulo` with the R7RS signs: the quotient
-/// truncates, the remainder has the dividend's sign, the modulo the
-/// divisor's. Any float operand makes the result a float.
-fn int_div(rt: &mut Runtime, who: &'static str, kind: IntDiv, a: &[Value]) -> Result<Value, Fault> {
-    let (x, y) = (integral(who, a[0])?, integral(who, a[1])?);
-    if y.to_f64() == 0.0 {
-        return Err(Fault::DivZero { who });
-    }
-    if let (Num::Int(p), Num::Int(q)) = (x, y) {
-        // `wrapping_rem` only wraps for i64::MIN % -1, whose remainder is 0.
-        let r = p.wrapping_rem(q);
-        let v = match kind {
-            IntDiv::Quotient => p.checked_div(q).ok_or(Fault::Overflow { who })?,
-            IntDiv::Remainder => r,
-            IntDiv::Modulo if r != 0 && (r < 0) != (q < 0) => r + q,
-            IntDiv::Modulo => r,
-        };
-        return Ok(rt.heap.int(v));
-    }
-    let (p, q) = (x.to_f64(), y.to_f64());
-    // `%` on f64 is fmod, exact for integral operands, with the dividend's sign.
-    let r = p % q;
-    Ok(Value::float(match kind {
-        IntDiv::Quotient => (p - r) / q,
-        IntDiv::Remainder => r,
-        IntDiv::Modulo if r != 0.0 && (r < 0.0) != (q < 0.0) => r + q,
-        IntDiv::Modulo => r,
-    }))
-}
-
 pub fn quotient(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {
-    int_div(rt, "quotient", IntDiv::Quotient, a)
+    arith::int_div(&mut rt.heap, DivOp::Quotient, a[0], a[1])
 }
 
 pub fn remainder(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {
-    int_div(rt, "remainder", IntDiv::Remainder, a)
+    arith::int_div(&mut rt.heap, DivOp::Remainder, a[0], a[1])
 }
 
 pub fn modulo(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {
-    int_div(rt, "modulo", IntDiv::Modulo, a)
+    arith::int_div(&mut rt.heap, DivOp::Modulo, a[0], a[1])
 }
 
 pub fn abs(rt: &mut Runtime, a: &[Value]) -> Result<Value, Fault> {

@@ -1,5 +1,5 @@
-//! Arithmetic and comparisons: inline int and float paths, a helper for
-//! the rest.
+//! Arithmetic, integer division and comparisons: inline int and float
+//! paths, a helper for the rest.
 //!
 //! Integers are tested first, then floats, using what the translator
 //! knows about the operands: a float constant needs no test and rules the
@@ -133,7 +133,7 @@ impl Translator<'_, '_> {
         // Everything else (and results outside the inline range).
         self.b.switch_to_block(slow);
         let not_float = self.not_float_args();
-        self.arith_helper(pc, dst, kind, x, y, done, &not_float);
+        self.arith_helper(pc, dst, kind as i64, x, y, done, &not_float);
         self.b.switch_to_block(done);
         self.set(dst, result);
         self.known[dst as usize] = Some(Known::Float(is_float, unboxed));
@@ -174,26 +174,80 @@ impl Translator<'_, '_> {
         [BlockArg::Value(no), BlockArg::Value(zero)]
     }
 
-    /// The cold path of `+ - *`: the helper boxes a big result or raises;
-    /// then on to `done` with the value (and `extra`).
+    /// The cold path of `+ - *` and the integer divisions (`code`: an
+    /// [`ArithKind`] or a [`DivKind`]): the helper boxes a big result or
+    /// raises; then on to `done` with the value (and `extra`).
     #[allow(clippy::too_many_arguments)]
     fn arith_helper(
         &mut self,
         pc: usize,
         dst: Reg,
-        kind: ArithKind,
+        code: i64,
         x: ir::Value,
         y: ir::Value,
         done: Block,
         extra: &[BlockArg],
     ) {
         self.save_pc(pc);
-        let op = self.iconst(kind as i64);
+        let op = self.iconst(code);
         let r = self.helper_or_unwind(Helper::Arith, &[op, x, y]);
         // The result may be new (a big integer): root it before polling.
         self.store(r, self.regs, dst as i32 * 8);
         self.gc_poll();
         self.jump_with(done, r, extra);
+    }
+
+    /// `quotient`, `remainder` or `modulo`: inline when both operands are
+    /// inline integers and the divisor is not zero. Then `sdiv` and `srem`
+    /// cannot trap (a 51-bit dividend is never i64::MIN), and only a
+    /// quotient can leave the inline range (the least inline integer by
+    /// -1). Everything else goes to the helper, which runs the primitive's
+    /// code: floats, big integers, division by zero, type errors.
+    pub(super) fn int_div(&mut self, pc: usize, dst: Reg, a: Reg, b: Reg, kind: DivKind) {
+        let (x, y) = (self.get(a), self.get(b));
+        let done = self.b.create_block();
+        let result = self.b.append_block_param(done, I64);
+        let slow = self.b.create_block();
+        self.b.set_cold_block(slow);
+        let ints = self.both_ints(x, y);
+        let int_block = self.b.create_block();
+        self.b.ins().brif(ints, int_block, &[], slow, &[]);
+        self.b.switch_to_block(int_block);
+        let (i, j) = (self.untag_int(x), self.untag_int(y));
+        let divide = self.b.create_block();
+        self.b.ins().brif(j, divide, &[], slow, &[]);
+        self.b.switch_to_block(divide);
+        let r = match kind {
+            DivKind::Quotient => self.b.ins().sdiv(i, j),
+            DivKind::Remainder => self.b.ins().srem(i, j),
+            DivKind::Modulo => {
+                // The remainder, plus the divisor when the two are of
+                // different signs and the remainder is not zero.
+                let r = self.b.ins().srem(i, j);
+                let signs = self.b.ins().bxor(r, j);
+                let differ = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, signs, 0);
+                let nonzero = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                let adjust = self.b.ins().band(differ, nonzero);
+                let zero = self.iconst(0);
+                let by = self.b.ins().select(adjust, j, zero);
+                self.b.ins().iadd(r, by)
+            }
+        };
+        let tagged = self.tag_int(r);
+        let args = [BlockArg::Value(tagged)];
+        match kind {
+            DivKind::Quotient => {
+                let fits = self.fits_inline(r);
+                self.b.ins().brif(fits, done, &args, slow, &[]);
+            }
+            DivKind::Remainder | DivKind::Modulo => {
+                self.b.ins().jump(done, &args);
+            }
+        }
+        self.b.switch_to_block(slow);
+        self.arith_helper(pc, dst, kind as i64, x, y, done, &[]);
+        self.b.switch_to_block(done);
+        self.set(dst, result);
     }
 
     /// 1 when both are inline integers.
@@ -237,7 +291,7 @@ impl Translator<'_, '_> {
             .brif(fits, done, &[BlockArg::Value(tagged)], slow, &[]);
         self.b.switch_to_block(slow);
         let y = self.konst(Value::int_unchecked(imm as i64));
-        self.arith_helper(pc, dst, kind, x, y, done, &[]);
+        self.arith_helper(pc, dst, kind as i64, x, y, done, &[]);
         self.b.switch_to_block(done);
         self.set(dst, result);
     }
@@ -301,4 +355,13 @@ pub(super) enum ArithKind {
     Add = 0,
     Sub = 1,
     Mul = 2,
+}
+
+/// The integer divisions, numbered as the helper expects (after
+/// [`ArithKind`]'s).
+#[derive(Clone, Copy)]
+pub(super) enum DivKind {
+    Quotient = 3,
+    Remainder = 4,
+    Modulo = 5,
 }

@@ -32,7 +32,7 @@ mod arith;
 mod calls;
 mod values;
 
-use arith::ArithKind;
+use arith::{ArithKind, DivKind};
 
 use super::helpers::Helper;
 use crate::bytecode::{Const, Imm, Op, Proto, Reg};
@@ -626,6 +626,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Add { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Add),
             Op::Sub { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Sub),
             Op::Mul { dst, a, b } => self.arith(pc, dst, a, b, ArithKind::Mul),
+            Op::Quotient { dst, a, b } => self.int_div(pc, dst, a, b, DivKind::Quotient),
+            Op::Remainder { dst, a, b } => self.int_div(pc, dst, a, b, DivKind::Remainder),
+            Op::Modulo { dst, a, b } => self.int_div(pc, dst, a, b, DivKind::Modulo),
             Op::AddImm { dst, a, imm } => self.add_imm(pc, dst, a, imm, ArithKind::Add),
             Op::SubImm { dst, a, imm } => self.add_imm(pc, dst, a, imm, ArithKind::Sub),
             Op::Lt { dst, a, b } => {
