@@ -103,26 +103,31 @@ fn extremum(
     a: &[Value],
     want_max: bool,
 ) -> Result<Value, Fault> {
-    let nums = a
-        .iter()
-        .map(|&v| num(who, v))
-        .collect::<Result<Vec<Num>, Fault>>()?;
-    let ints: Option<Vec<i64>> = nums
-        .iter()
-        .map(|n| if let Num::Int(i) = n { Some(*i) } else { None })
-        .collect();
-    if let Some(ints) = ints {
-        let best = if want_max {
-            ints.iter().max()
-        } else {
-            ints.iter().min()
-        };
-        return Ok(rt.heap.int(*best.expect("at least one argument")));
+    // Two passes over the arguments, nothing allocated (this runs for
+    // every `min`/`max` call): the first checks them in order and sees
+    // whether they are all exact, the second picks.
+    let mut exact = true;
+    for &v in a {
+        exact &= matches!(num(who, v)?, Num::Int(_));
     }
-    let mut best = nums[0].to_f64();
-    for n in &nums[1..] {
+    let nums = a.iter().map(|&v| num(who, v).expect("checked above"));
+    if exact {
+        let ints = nums.map(|n| {
+            if let Num::Int(i) = n {
+                i
+            } else {
+                unreachable!("exact")
+            }
+        });
+        let best = if want_max { ints.max() } else { ints.min() };
+        return Ok(rt.heap.int(best.expect("at least one argument")));
+    }
+    let mut best = f64::NAN;
+    for (k, n) in nums.enumerate() {
         let x = n.to_f64();
-        if x.is_nan() || best.is_nan() {
+        if k == 0 {
+            best = x;
+        } else if x.is_nan() || best.is_nan() {
             best = f64::NAN;
         } else if (want_max && x > best) || (!want_max && x < best) {
             best = x;
