@@ -37,7 +37,7 @@ pub mod specialize;
 pub use config::{Config, Stop};
 pub use report::Report;
 
-use egraph::rules::{Table, of_tables};
+use egraph::rules::every_table;
 use fluent_ir::core::{CoreItem, Expr, ItemKind};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, lower_item};
@@ -86,7 +86,7 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
     let cfg = Config::at_level(level);
     let facts = facts::ProgramFacts { db, main, item };
     let mut item_core = (*core).clone();
-    let rules = of_tables(&[Table::Arithmetic, Table::Control, Table::Let]);
+    let rules = every_table();
     let mut value = std::mem::replace(body_mut(&mut item_core), Expr::unspecified(core.span));
     if level >= 2 {
         let inlined;
@@ -97,7 +97,7 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
         let cx = specialize::Context {
             callees: &facts,
             facts: &facts,
-            rules: &rules,
+            rules,
             cfg: &cfg,
         };
         let specialized;
@@ -110,7 +110,7 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
     } else {
         value
     };
-    let (value, stats) = egraph::simplify(value, &facts, &rules, &cfg);
+    let (value, stats) = egraph::simplify(value, &facts, rules, &cfg);
     *body_mut(&mut item_core) = value;
     report.egraph = stats;
     let optimized = purity::optimize(&item_core, &facts);

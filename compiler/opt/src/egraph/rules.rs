@@ -122,6 +122,14 @@ pub fn all() -> Vec<Rule> {
     ]
 }
 
+/// Every rule of every table, made once per process (parsing the
+/// patterns per definition was most of the optimizer's time on a large
+/// program).
+pub fn every_table() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(all)
+}
+
 /// The rules of `tables`.
 pub fn of_tables(tables: &[Table]) -> Vec<Rule> {
     all()
