@@ -195,8 +195,16 @@ pub(crate) fn origin(
 
 /// Adds `base` to every variable and `loop_base` to every loop of `e`.
 fn renumber(e: &mut Expr, base: u32, loop_base: u32) {
-    let var = |v: &mut VarId| v.0 += base;
-    let lp = |l: &mut LoopId| l.0 += loop_base;
+    rename(e, &mut |v| v.0 += base, &mut |l| l.0 += loop_base);
+}
+
+/// Applies `var` to every variable of `e` (where it is bound and where
+/// it is used) and `lp` to every loop.
+pub(crate) fn rename(
+    e: &mut Expr,
+    var: &mut impl FnMut(&mut VarId),
+    lp: &mut impl FnMut(&mut LoopId),
+) {
     match &mut e.kind {
         ExprKind::Local(v) | ExprKind::SetLocal(v, _) | ExprKind::Try(_, v, _) => var(v),
         ExprKind::Let(bs, _) | ExprKind::Letrec(bs, _) => bs.iter_mut().for_each(|(v, _)| var(v)),
@@ -207,18 +215,37 @@ fn renumber(e: &mut Expr, base: u32, loop_base: u32) {
         ExprKind::Recur(l, _) => lp(l),
         ExprKind::Lambda(l) => {
             let l = Arc::make_mut(l);
-            l.params.iter_mut().for_each(var);
-            l.rest.iter_mut().for_each(var);
+            l.params.iter_mut().for_each(&mut *var);
+            l.rest.iter_mut().for_each(&mut *var);
         }
         ExprKind::Match(_, clauses) => {
             for c in clauses {
-                c.pat.for_each_var_mut(&mut |v| v.0 += base);
+                c.pat.for_each_var_mut(var);
             }
         }
         _ => {}
     }
     e.map_children(&mut |mut x| {
-        renumber(&mut x, base, loop_base);
+        rename(&mut x, var, lp);
         x
     });
+}
+
+/// The variables `e` binds (its `let`s, loops, lambdas' parameters,
+/// patterns, `try`s), added to `out`.
+pub(crate) fn binders(e: &Expr, out: &mut Vec<VarId>) {
+    match &e.kind {
+        ExprKind::Try(_, v, _) => out.push(*v),
+        ExprKind::Let(bs, _) | ExprKind::Letrec(bs, _) | ExprKind::Loop(_, bs, _) => {
+            out.extend(bs.iter().map(|(v, _)| *v))
+        }
+        ExprKind::Lambda(l) => out.extend(l.params.iter().chain(&l.rest)),
+        ExprKind::Match(_, clauses) => {
+            for c in clauses {
+                c.pat.for_each_var(&mut |v| out.push(v));
+            }
+        }
+        _ => {}
+    }
+    e.for_each_child(&mut |x| binders(x, out));
 }

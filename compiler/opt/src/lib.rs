@@ -8,9 +8,10 @@
 //!    `Inlined` so errors still report the callee's locations and frame);
 //! 2. `specialize` (-O3): a call passing constants to a function too large
 //!    to inline calls a clone of it made for them, when the clone folds;
-//! 3. `copies` (-O1 and up): a `let` of a variable to another goes;
-//! 4. `beta` (-O2 and up): a local lambda applied where it is made, or
-//!    bound and called once, becomes its body under a `let`;
+//! 3. `beta` (-O2 and up): a local lambda applied where it is made, or
+//!    bound and only called (once, or a few times if small), becomes its
+//!    body under a `let`;
+//! 4. `copies` (-O1 and up): a `let` of a variable to another goes;
 //! 5. `egraph` (-O1 and up): equality saturation with egg over the item,
 //!    with the rule tables of `egraph::rules` (arithmetic, control, `let`
 //!    constants), extraction of the cheapest equivalent;
@@ -104,12 +105,12 @@ pub fn optimization<'db>(db: &'db dyn Db, item: Item<'db>) -> Optimized {
         (value, specialized) = specialize::specialize(value, &mut item_core.vars, &cx);
         report.specialized = specialized;
     }
-    let value = copies::propagate(value);
     let value = if level >= 2 {
-        beta::reduce(value, &item_context(db, item))
+        beta::reduce(value, &mut item_core.vars, &item_context(db, item))
     } else {
         value
     };
+    let value = copies::propagate(value);
     let (value, stats) = egraph::simplify(value, &facts, rules, &cfg);
     *body_mut(&mut item_core) = value;
     report.egraph = stats;
