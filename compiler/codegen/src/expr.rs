@@ -390,23 +390,18 @@ impl<'u, 'a> FnGen<'u, 'a> {
         // Closures created so far, with their free variables.
         let mut made: Vec<(Reg, Vec<VarId>)> = Vec::new();
         for ((v, init), r) in bs.iter().zip(&regs) {
-            match &init.kind {
-                ExprKind::Lambda(l) if !self.is_boxed(*v) => {
+            match letrec_lambda(init) {
+                Some((origin, l)) if !self.is_boxed(*v) => {
+                    // A function copied from another definition (the
+                    // optimizer's specialized clones) is made in its
+                    // origin's file, so its code reports that file's
+                    // locations.
+                    let outer = origin.map(|o| self.enter_origin(o, false));
                     let fv = self.lambda(l, *r);
-                    made.push((*r, fv));
-                }
-                // A function copied from another definition (the
-                // optimizer's specialized clones): made in its origin's
-                // file, so its code reports that file's locations.
-                ExprKind::Inlined(o, body) if !self.is_boxed(*v) => {
-                    if let ExprKind::Lambda(l) = &body.kind {
-                        let outer = self.enter_origin(o, false);
-                        let fv = self.lambda(l, *r);
+                    if let Some(outer) = outer {
                         self.b.leave_scope(outer);
-                        made.push((*r, fv));
-                    } else {
-                        self.expr_into_var(init, *v, *r);
                     }
+                    made.push((*r, fv));
                 }
                 _ if self.is_boxed(*v) => self.set_var(*v, init),
                 _ => self.expr_into_var(init, *v, *r),
@@ -841,5 +836,18 @@ fn safe_into(e: &Expr, v: VarId) -> bool {
                 | "pair?"
         ),
         _ => !mentions(e, v),
+    }
+}
+
+/// The lambda a `letrec` binds, bare or as code inlined from elsewhere
+/// (with its origin).
+fn letrec_lambda(init: &Expr) -> Option<(Option<&InlineOrigin>, &Lambda)> {
+    match &init.kind {
+        ExprKind::Lambda(l) => Some((None, l)),
+        ExprKind::Inlined(o, body) => match &body.kind {
+            ExprKind::Lambda(l) => Some((Some(o), l)),
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -7,7 +7,7 @@ use crate::eval::Globals;
 use crate::inline::{Callees, Candidate, inlinable};
 use crate::purity::Facts;
 use fluent_effects::infer::{DefKey, effects_of, program_effects};
-use fluent_ir::core::{ExprKind, ItemKind, Lambda};
+use fluent_ir::core::{CoreItem, ExprKind, ItemKind, Lambda};
 use fluent_ir::items::module_key;
 use fluent_ir::{Db, Item, ItemKey, SourceFile, file_items, lower_item};
 use fluent_linker::FxSet;
@@ -122,12 +122,7 @@ pub fn function_code<'db>(
         return None;
     }
     let core = crate::optimized_item(db, item).as_ref()?;
-    let ItemKind::Define { value, .. } = &core.kind else {
-        return None;
-    };
-    let ExprKind::Lambda(l) = &value.kind else {
-        return None;
-    };
+    let l = defined_lambda(core)?;
     l.rest.is_none().then(|| {
         Arc::new(Candidate {
             lambda: l.clone(),
@@ -168,14 +163,18 @@ impl Globals for ProgramFacts<'_> {
         }
         let def = DefKey::new(self.db, Def::Global(name.clone()));
         let item = (*definition_of(self.db, self.main, def))?;
-        let core = lower_item(self.db, item).core.as_ref()?;
-        match &core.kind {
-            ItemKind::Define { value, .. } => match &value.kind {
-                ExprKind::Lambda(l) => Some(l.clone()),
-                _ => None,
-            },
-            ItemKind::Expr(_) => None,
-        }
+        defined_lambda(lower_item(self.db, item).core.as_ref()?).cloned()
+    }
+}
+
+/// The lambda `core` defines its global as, if it is a definition of one.
+fn defined_lambda(core: &CoreItem) -> Option<&Arc<Lambda>> {
+    match &core.kind {
+        ItemKind::Define { value, .. } => match &value.kind {
+            ExprKind::Lambda(l) => Some(l),
+            _ => None,
+        },
+        ItemKind::Expr(_) => None,
     }
 }
 

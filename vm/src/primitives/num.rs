@@ -103,35 +103,29 @@ fn extremum(
     a: &[Value],
     want_max: bool,
 ) -> Result<Value, Fault> {
-    // Two passes over the arguments, nothing allocated (this runs for
-    // every `min`/`max` call): the first checks them in order and sees
-    // whether they are all exact, the second picks.
-    let mut exact = true;
-    for &v in a {
-        exact &= matches!(num(who, v)?, Num::Int(_));
-    }
-    let nums = a.iter().map(|&v| num(who, v).expect("checked above"));
-    if exact {
-        let ints = nums.map(|n| {
-            if let Num::Int(i) = n {
-                i
-            } else {
-                unreachable!("exact")
-            }
-        });
-        let best = if want_max { ints.max() } else { ints.min() };
-        return Ok(rt.heap.int(best.expect("at least one argument")));
-    }
-    let mut best = f64::NAN;
-    for (k, n) in nums.enumerate() {
+    // One pass, nothing allocated (this runs for every `min`/`max`
+    // call): the exact extremum and the inexact one side by side, the
+    // arguments checked in order.
+    let better = |x: f64, best: f64| (want_max && x > best) || (!want_max && x < best);
+    let (mut exact, mut int_best, mut best) = (true, None::<i64>, f64::NAN);
+    for (k, &v) in a.iter().enumerate() {
+        let n = num(who, v)?;
+        if let Num::Int(i) = n {
+            int_best = Some(int_best.map_or(i, |b| if want_max { b.max(i) } else { b.min(i) }));
+        } else {
+            exact = false;
+        }
         let x = n.to_f64();
         if k == 0 {
             best = x;
         } else if x.is_nan() || best.is_nan() {
             best = f64::NAN;
-        } else if (want_max && x > best) || (!want_max && x < best) {
+        } else if better(x, best) {
             best = x;
         }
+    }
+    if let (true, Some(i)) = (exact, int_best) {
+        return Ok(rt.heap.int(i));
     }
     Ok(Value::float(best))
 }

@@ -130,14 +130,6 @@ pub fn every_table() -> &'static [Rule] {
     RULES.get_or_init(all)
 }
 
-/// The rules of `tables`.
-pub fn of_tables(tables: &[Table]) -> Vec<Rule> {
-    all()
-        .into_iter()
-        .filter(|r| tables.contains(&r.table))
-        .collect()
-}
-
 fn pattern(s: &str) -> Pattern<Node> {
     s.parse().expect("a pattern")
 }
